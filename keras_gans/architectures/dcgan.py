@@ -1,0 +1,146 @@
+"""DCGAN generator and discriminator (catalogue A1) for 8, 16, 28, 32 and 64 pixels.
+
+The architecture guidelines of Radford et al. 2015 (section 3):
+- strided convolutions instead of pooling (transposed in G, strided in D);
+- batch normalization in both networks, except at G's output and D's input;
+- no hidden fully connected layers (G starts from a projection of z, D ends in one logit);
+- ReLU in G with a tanh output, LeakyReLU(0.2) in D;
+- weights initialised from N(0, 0.02); trained with Adam(2e-4, beta_1=0.5).
+
+Kernel size 4 with stride 2 (divisible, so no checkerboard from uneven overlap).
+Batch normalization is synchronized across replicas by default, so a step under
+`tf.distribute` computes the same statistics as one device with the global batch.
+
+Reference: Radford, Metz & Chintala 2015, https://arxiv.org/abs/1511.06434
+"""
+
+import keras
+
+__all__ = ["dcgan_generator", "dcgan_discriminator", "SUPPORTED_IMAGE_SIZES"]
+
+# Spatial size of the first (G) / last (D) feature map for each supported image size;
+# the network doubles (G) or halves (D) it with each strided layer.
+_BASE_SIZE = {8: 4, 16: 4, 28: 7, 32: 4, 64: 4}
+SUPPORTED_IMAGE_SIZES = tuple(_BASE_SIZE)
+_KERNEL_SIZE = 4
+_LEAKY_SLOPE = 0.2
+
+
+def _check(image_size, channels, width):
+    if image_size not in _BASE_SIZE:
+        raise ValueError(
+            f"`image_size` should be one of {SUPPORTED_IMAGE_SIZES}. "
+            f"Received: `image_size={image_size}`."
+        )
+    if not isinstance(channels, int) or channels < 1:
+        raise ValueError(
+            f"`channels` should be a positive integer (1 grayscale, 3 RGB). "
+            f"Received: `channels={channels}`."
+        )
+    if not isinstance(width, int) or width < 1:
+        raise ValueError(f"`width` should be a positive integer. Received: `width={width}`.")
+    num_strided = 0
+    size = _BASE_SIZE[image_size]
+    while size < image_size:
+        size *= 2
+        num_strided += 1
+    return num_strided
+
+
+def _weights_init(seed):
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02, seed=seed)
+
+
+def _batch_norm(synchronized, name):
+    # momentum 0.9 is PyTorch's 0.1 (the DCGAN reference's); epsilon as there.
+    return keras.layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name
+    )
+
+
+def dcgan_generator(
+    image_size=32, channels=1, latent_dim=100, width=64, synchronized_batch_norm=True, seed=None
+):
+    """The DCGAN generator: z -> image in [-1, 1].
+
+    Args:
+        image_size: Output height and width, one of 8, 16, 28, 32, 64.
+        channels: Output channels (1 grayscale, 3 RGB).
+        latent_dim: Size of z.
+        width: Filters of the last hidden layer; each layer closer to z has twice as
+            many, capped at 8 * width (DCGAN's 64 px generator is width=128).
+        synchronized_batch_norm: Synchronize batch statistics across replicas.
+        seed: Seed of the weight initialisers.
+
+    Returns:
+        A Functional `keras.Model` named "generator": `[batch, latent_dim]` ->
+        `[batch, image_size, image_size, channels]`.
+    """
+    num_strided = _check(image_size, channels, width)
+    base = _BASE_SIZE[image_size]
+    filters = [min(width * 2**k, 8 * width) for k in reversed(range(num_strided))]
+    latents = keras.Input((latent_dim,), name="latents")
+    x = keras.layers.Dense(
+        base * base * filters[0], use_bias=False, kernel_initializer=_weights_init(seed)
+    )(latents)
+    x = keras.layers.Reshape((base, base, filters[0]))(x)  # [batch, base, base, filters]
+    x = _batch_norm(synchronized_batch_norm, "project_bn")(x)
+    x = keras.layers.ReLU()(x)
+    for index, layer_filters in enumerate(filters[1:], start=1):
+        x = keras.layers.Conv2DTranspose(
+            layer_filters,
+            _KERNEL_SIZE,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=_weights_init(seed),
+        )(x)
+        x = _batch_norm(synchronized_batch_norm, f"up{index}_bn")(x)
+        x = keras.layers.ReLU()(x)
+    images = keras.layers.Conv2DTranspose(
+        channels,
+        _KERNEL_SIZE,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=_weights_init(seed),
+        name="images",
+    )(x)
+    return keras.Model(latents, images, name="generator")
+
+
+def dcgan_discriminator(
+    image_size=32, channels=1, width=64, synchronized_batch_norm=True, seed=None
+):
+    """The DCGAN discriminator: image -> one raw logit (higher = more real).
+
+    Args:
+        image_size: Input height and width, one of 8, 16, 28, 32, 64.
+        channels: Input channels.
+        width: Filters of the first convolution; each later one has twice as many,
+            capped at 8 * width.
+        synchronized_batch_norm: Synchronize batch statistics across replicas.
+        seed: Seed of the weight initialisers.
+
+    Returns:
+        A Functional `keras.Model` named "discriminator": `[batch, image_size,
+        image_size, channels]` -> `[batch, 1]` logits.
+    """
+    num_strided = _check(image_size, channels, width)
+    images = keras.Input((image_size, image_size, channels), name="images")
+    x = images
+    for index in range(num_strided):
+        x = keras.layers.Conv2D(
+            min(width * 2**index, 8 * width),
+            _KERNEL_SIZE,
+            strides=2,
+            padding="same",
+            use_bias=index == 0,
+            kernel_initializer=_weights_init(seed),
+        )(x)
+        if index > 0:  # No batch normalization at D's input layer.
+            x = _batch_norm(synchronized_batch_norm, f"down{index}_bn")(x)
+        x = keras.layers.LeakyReLU(_LEAKY_SLOPE)(x)
+    x = keras.layers.Flatten()(x)  # [batch, base * base * filters]
+    logits = keras.layers.Dense(1, kernel_initializer=_weights_init(seed), name="logits")(x)
+    return keras.Model(images, logits, name="discriminator")
