@@ -1,0 +1,209 @@
+"""The main job: train a preset and write everything to a run folder.
+
+Run folder layout (`out/`):
+
+    config.json              the resolved preset and flags
+    samples/epoch_NNN.png    samples from fixed latents after every epoch
+    samples/final.png        the final samples
+    metrics.csv              one row of logs per epoch (Keras CSVLogger)
+    loss_curves.png          metrics.csv plotted, redrawn every epoch
+    tensorboard/             TensorBoard logs
+    checkpoints/epoch_NNN.keras   the whole GAN after every epoch (loadable)
+    backup/                  Keras BackupAndRestore state while a run is unfinished
+    model.keras              the final GAN (generator, discriminator, optimizers)
+    generator.keras          the final generator alone
+
+Re-running with the same `out` after an interruption resumes from the last finished
+epoch and ends with the same weights as an uninterrupted run with the same seed: the
+weights, both optimizers and the latent seed state come back from the backup, and the
+data pipeline skips the batches the finished epochs consumed.
+"""
+
+import dataclasses
+import json
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gans import callbacks as gan_callbacks
+from keras_gans import data, plotting, presets
+from keras_gans import losses as gan_losses
+
+__all__ = ["load_generator", "sample", "train"]
+
+NUM_SAMPLE_LATENTS = 64  # Samples in every grid (an 8x8 grid).
+SAMPLE_LATENT_SEED_OFFSET = 10_007  # The grid's latents differ from the training draws.
+NUM_REFERENCE_POINTS = 2_500  # Real points under the 2-D scatter plots (M5's count).
+
+
+def _resumed_epoch(backup_dir):
+    """The number of finished epochs recorded by `keras.callbacks.BackupAndRestore`."""
+    path = os.path.join(backup_dir, "training_metadata.json")
+    if not os.path.exists(path):
+        return 0
+    with open(path) as file:
+        return int(json.load(file)["epoch"])
+
+
+def _strategy(name):
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
+
+
+def train(
+    preset="dcgan",
+    out=None,
+    dataset=None,
+    epochs=None,
+    batch_size=None,
+    loss=None,
+    image_size=None,
+    seed=0,
+    data_dir=None,
+    download=True,
+    strategy="default",
+    verbose="auto",
+    extra_callbacks=(),
+):
+    """Trains a preset, writing samples, curves, metrics, checkpoints and models to `out`.
+
+    Args:
+        preset: A preset name (`keras_gans.presets.PRESETS`) or a `Preset`.
+        out: The run folder; default `runs/<preset>`.
+        dataset, epochs, batch_size, loss, image_size: Override the preset's fields.
+        seed: Seeds weights, latents and the data order; runs with a seed repeat exactly
+            on CPU (TensorFlow op determinism is switched on). `None` for a random run.
+        data_dir, download: For tensorflow-datasets datasets.
+        strategy: "default" (one device) or "mirrored" (`tf.distribute.MirroredStrategy`
+            over every visible GPU).
+        verbose: Passed to `fit` (the Keras progress bar by default).
+        extra_callbacks: More Keras callbacks, run after the job's own.
+
+    Returns:
+        `(gan, history)`.
+
+    Raises:
+        NonFiniteLossError: when a loss turns NaN or Inf; the newest checkpoint in
+            `out/checkpoints` is the last good one.
+    """
+    recipe = presets.get(preset) if isinstance(preset, str) else preset
+    overrides = {
+        "dataset": dataset,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "loss": loss,
+        "image_size": image_size,
+    }
+    recipe = dataclasses.replace(recipe, **{k: v for k, v in overrides.items() if v is not None})
+    gan_losses.get(recipe.loss)  # Fail on an unknown loss before loading anything.
+    out = out or os.path.join("runs", recipe.name)
+    paths = {
+        name: os.path.join(out, name)
+        for name in ("samples", "checkpoints", "backup", "tensorboard")
+    }
+    for directory in paths.values():
+        os.makedirs(directory, exist_ok=True)
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+        tf.config.experimental.enable_op_determinism()
+
+    train_data = data.load(
+        recipe.dataset,
+        batch_size=recipe.batch_size,
+        seed=seed,
+        image_size=recipe.image_size,
+        resize=recipe.resize,
+        data_dir=data_dir,
+        download=download,
+    )
+    steps_per_epoch = int(train_data.cardinality())
+    if steps_per_epoch <= 0:
+        raise ValueError(
+            f"Could not count the batches of dataset {recipe.dataset!r} "
+            f"(cardinality {steps_per_epoch}); it must be finite and non-empty."
+        )
+    sample_shape = tuple(train_data.element_spec.shape[1:])
+
+    with open(os.path.join(out, "config.json"), "w") as file:
+        json.dump(
+            {**dataclasses.asdict(recipe), "seed": seed, "steps_per_epoch": steps_per_epoch},
+            file,
+            indent=2,
+        )
+
+    with _strategy(strategy).scope():
+        gan = presets.build_gan(recipe, sample_shape, seed=seed)
+
+    # Epoch k's batches are the k-th pass of the seeded shuffle; after a resume, skip the
+    # passes that the finished epochs consumed so the run continues exactly.
+    finished_epochs = _resumed_epoch(paths["backup"])
+    pipeline = train_data.repeat().skip(finished_epochs * steps_per_epoch)
+
+    reference_points = None
+    if len(sample_shape) == 1:
+        reference_points = data.load_arrays(recipe.dataset, "test")[0][:NUM_REFERENCE_POINTS]
+    sample_seed = SAMPLE_LATENT_SEED_OFFSET + (seed or 0)
+    sample_latents = np.random.default_rng(sample_seed).standard_normal(
+        (NUM_SAMPLE_LATENTS, *gan.latent_shape)
+    )
+    sample_grid = gan_callbacks.SampleGrid(paths["samples"], sample_latents, reference_points)
+    csv_path = os.path.join(out, "metrics.csv")
+    callbacks = [
+        # First, so a broken batch stops the run before anything saves it.
+        gan_callbacks.StopOnNonFiniteLoss(
+            checkpoint_hint=f"The last good checkpoints are in {paths['checkpoints']!r}."
+        ),
+        keras.callbacks.BackupAndRestore(paths["backup"]),
+        keras.callbacks.ModelCheckpoint(
+            os.path.join(paths["checkpoints"], "epoch_{epoch:03d}.keras")
+        ),
+        keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0),
+        gan_callbacks.LossCurves(csv_path, os.path.join(out, "loss_curves.png")),
+        keras.callbacks.TensorBoard(paths["tensorboard"]),
+        sample_grid,
+        *extra_callbacks,
+    ]
+    history = gan.fit(
+        pipeline,
+        epochs=recipe.epochs,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=callbacks,
+        verbose=verbose,
+        shuffle=False,
+    )
+    gan.save(os.path.join(out, "model.keras"))
+    gan.save_generator(os.path.join(out, "generator.keras"))
+    sample_grid.write("final.png", title="final")
+    return gan, history
+
+
+def load_generator(path):
+    """The generator of a run folder, a `generator.keras`, or a saved GAN's `.keras` file."""
+    if os.path.isdir(path):
+        candidate = os.path.join(path, "generator.keras")
+        if not os.path.exists(candidate):
+            raise ValueError(
+                f"No generator.keras in {path!r}: is it a finished run folder? "
+                f"(an unfinished run has checkpoints in {os.path.join(path, 'checkpoints')!r})"
+            )
+        path = candidate
+    if not os.path.exists(path):
+        raise ValueError(f"Model file not found: {path!r}.")
+    model = keras.models.load_model(path)
+    return getattr(model, "generator", model)
+
+
+def sample(model_path, num=64, out="samples.png", seed=0):
+    """Writes `num` samples of a trained generator to `out` (a grid or a scatter plot)."""
+    generator = load_generator(model_path)
+    latent_shape = tuple(generator.input_shape[1:])
+    latents = np.random.default_rng(seed).standard_normal((num, *latent_shape))
+    samples = generator.predict(latents.astype("float32"), verbose=0)
+    plotting.save_samples(samples, out)
+    return out
