@@ -154,6 +154,8 @@ def train(
     )
     sample_grid = gan_callbacks.SampleGrid(paths["samples"], sample_latents, reference_points)
     csv_path = os.path.join(out, "metrics.csv")
+    csv_logger = keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0)
+    tensorboard = keras.callbacks.TensorBoard(paths["tensorboard"])
     callbacks = [
         # First, so a broken batch stops the run before anything saves it.
         gan_callbacks.StopOnNonFiniteLoss(
@@ -163,20 +165,27 @@ def train(
         keras.callbacks.ModelCheckpoint(
             os.path.join(paths["checkpoints"], "epoch_{epoch:03d}.keras")
         ),
-        keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0),
+        csv_logger,
         gan_callbacks.LossCurves(csv_path, os.path.join(out, "loss_curves.png")),
-        keras.callbacks.TensorBoard(paths["tensorboard"]),
+        tensorboard,
         sample_grid,
         *extra_callbacks,
     ]
-    history = gan.fit(
-        pipeline,
-        epochs=recipe.epochs,
-        steps_per_epoch=steps_per_epoch,
-        callbacks=callbacks,
-        verbose=verbose,
-        shuffle=False,
-    )
+    try:
+        history = gan.fit(
+            pipeline,
+            epochs=recipe.epochs,
+            steps_per_epoch=steps_per_epoch,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,
+        )
+    except BaseException:
+        # `fit` ended without `on_train_end`: close the files the loggers hold. The
+        # BackupAndRestore state is left in place for the resume.
+        csv_logger.on_train_end()
+        tensorboard.on_train_end()
+        raise
     gan.save(os.path.join(out, "model.keras"))
     gan.save_generator(os.path.join(out, "generator.keras"))
     sample_grid.write("final.png", title="final")

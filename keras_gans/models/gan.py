@@ -182,6 +182,21 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    # Keras does not save SeedGenerator states with the weights; the latent state is
+    # saved here so a restored run (BackupAndRestore, load_model) draws the latents an
+    # uninterrupted run would have drawn.
+    _SEED_STATE_KEY = "latent_seed_state"
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store[self._SEED_STATE_KEY] = self.seed_generator.state.numpy()
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if self._SEED_STATE_KEY in keys:
+            self.seed_generator.state.assign(store[self._SEED_STATE_KEY])
+        super().load_own_variables({key: store[key] for key in keys if key != self._SEED_STATE_KEY})
+
     def get_compile_config(self):
         if not self.compiled:
             return None
