@@ -18,15 +18,18 @@ __all__ = ["image_grid", "save_image_grid", "save_points_plot", "save_loss_curve
 _MIN_TILE_PIXELS = 48
 
 
-def image_grid(images, columns=8, padding=1):
-    """Tiles `[n, h, w, c]` images in [-1, 1] into one uint8 `[H, W, c]` grid."""
+def image_grid(images, columns=None, padding=1):
+    """Tiles `[n, h, w, c]` images in [-1, 1] into one uint8 `[H, W, c]` grid.
+
+    `columns` defaults to ceil(sqrt(n)), a square grid.
+    """
     images = np.asarray(images, dtype="float32")
     if images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
         raise ValueError(
             f"Expected images [n, h, w, 1|3|4]. Received an array of shape {images.shape}."
         )
     count, height, width, channels = images.shape
-    columns = max(1, min(columns, count))
+    columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
     rows = math.ceil(count / columns)
     grid = np.full(
         (rows * (height + padding) + padding, columns * (width + padding) + padding, channels),
@@ -41,7 +44,7 @@ def image_grid(images, columns=8, padding=1):
     return grid
 
 
-def save_image_grid(images, path, columns=8):
+def save_image_grid(images, path, columns=None):
     """Writes a PNG grid of images in [-1, 1], upscaled so small images stay visible."""
     grid = image_grid(images, columns)
     factor = max(1, math.ceil(_MIN_TILE_PIXELS / np.asarray(images).shape[1]))
