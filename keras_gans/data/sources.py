@@ -40,7 +40,8 @@ def _image_and_label_keys(features, name):
             f"(features: {sorted(features)}); keras_gans trains on images."
         )
     image_key = "image" if "image" in image_keys else image_keys[0]
-    label_key = "label" if isinstance(features.get("label"), tfds.features.ClassLabel) else None
+    has_label = "label" in features and isinstance(features["label"], tfds.features.ClassLabel)
+    label_key = "label" if has_label else None
     return image_key, label_key
 
 

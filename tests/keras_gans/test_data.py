@@ -161,3 +161,16 @@ def test_tfds_download_failure_is_reported_with_what_is_missing(tmp_path, monkey
     message = str(error.value)
     assert "downloading it failed" in message and "Failed to resolve" in message
     assert "'mnist'" in message and str(tmp_path) in message
+
+
+def test_tfds_image_dataset_is_scaled_batched_and_labelled():
+    # tfds's own mock generates examples that follow the dataset's real feature spec.
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=20):
+        images, labels = _first_batch(data.load("mnist", batch_size=8, with_labels=True, seed=0))
+        assert images.shape == (8, 28, 28, 1) and labels.shape == (8,)
+        assert -1.0 <= float(images.numpy().min()) and float(images.numpy().max()) <= 1.0
+        assert int(data.load("mnist", batch_size=8).cardinality()) == 20 // 8
+        resized = _first_batch(data.load("cifar10", batch_size=4, image_size=16))
+        assert resized.shape == (4, 16, 16, 3)
