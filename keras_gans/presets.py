@@ -51,7 +51,7 @@ PRESETS = {
             resize="pad",
             latent_dim=64,
             width=32,
-            epochs=30,
+            epochs=50,
         ),
         Preset(
             name="mlp-ring8",

@@ -42,6 +42,13 @@ def _replica_position():
     return context.replica_id_in_sync_group, context.num_replicas_in_sync
 
 
+def _in_multi_worker_mode():
+    strategy = tf.distribute.get_strategy()
+    return isinstance(
+        strategy, tf.distribute.MultiWorkerMirroredStrategy
+    ) and strategy.extended._in_multi_worker_mode()
+
+
 def _split_real_data(data):
     """Images from a batch of `images` or `(images, labels)` (labels are not used here)."""
     if isinstance(data, (tuple, list)):
@@ -295,7 +302,13 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss)
         self.real_logits_tracker.update_state(ops.mean(ops.cast(real_logits, "float32")))
         self.fake_logits_tracker.update_state(ops.mean(ops.cast(fake_logits, "float32")))
-        return {metric.name: metric.result() for metric in self.metrics}
+        logs = {metric.name: metric.result() for metric in self.metrics}
+        if _in_multi_worker_mode():
+            # Keras 3 reduces a step's outputs across workers with
+            # `strategy.reduce("MEAN", value, axis=0)`, which rejects scalars
+            # (tensorflow/tensorflow#72388); shape [1] reduces to the scalar.
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
     # --- Sampling and export ---------------------------------------------------------------
 
