@@ -1,8 +1,8 @@
 """The command line: `python -m keras_gans train | sample`.
 
-    python -m keras_gans train                      # DCGAN on digits, offline, minutes on a CPU
-    python -m keras_gans train --preset mlp-ring8 --epochs 5 --out runs/ring
-    python -m keras_gans sample --model runs/dcgan --num 64 --out grid.png
+python -m keras_gans train  # DCGAN on digits, offline, minutes on a CPU
+python -m keras_gans train --preset mlp-ring8 --epochs 5 --out runs/ring
+python -m keras_gans sample --model runs/dcgan --num 64 --out grid.png
 """
 
 import argparse
@@ -24,7 +24,9 @@ def _loss_name(value):
 def _positive_int(value):
     number = int(value)
     if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {value}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, received {value}"
+        )
     return number
 
 
@@ -34,8 +36,9 @@ def _catalogue():
     )
     return (
         f"presets:\n{preset_lines}\n\n"
-        f"datasets: {', '.join(data.BUILTIN_DATASETS)} (offline), a folder of images, or "
-        f"any tensorflow-datasets image dataset ({', '.join(data.TFDS_EXAMPLES)}, ...)\n\n"
+        f"datasets: {', '.join(data.BUILTIN_DATASETS)} (offline), a folder of "
+        f"images, or any tensorflow-datasets image dataset "
+        f"({', '.join(data.TFDS_EXAMPLES)}, ...)\n\n"
         f"losses: {', '.join(gan_losses.names())}"
     )
 
@@ -56,17 +59,29 @@ def build_parser():
         epilog=_catalogue(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--preset", default=presets.DEFAULT_PRESET, choices=list(presets.PRESETS))
-    train.add_argument("--dataset", help="a dataset name or an image folder (default: the preset's)")
+    train.add_argument(
+        "--preset", default=presets.DEFAULT_PRESET, choices=list(presets.PRESETS)
+    )
+    train.add_argument(
+        "--dataset", help="a dataset name or an image folder (default: the preset's)"
+    )
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--loss", type=_loss_name, help="an adversarial loss (default: the preset's)")
-    train.add_argument("--image-size", type=_positive_int, help="resize images to this size")
+    train.add_argument(
+        "--loss", type=_loss_name, help="an adversarial loss (default: the preset's)"
+    )
+    train.add_argument(
+        "--image-size", type=_positive_int, help="resize images to this size"
+    )
     train.add_argument("--out", help="the run folder (default: runs/<preset>)")
-    train.add_argument("--seed", type=int, default=0, help="seed (default 0); runs repeat exactly")
+    train.add_argument(
+        "--seed", type=int, default=0, help="seed (default 0); runs repeat exactly"
+    )
     train.add_argument("--data-dir", help="tensorflow-datasets data_dir")
     train.add_argument(
-        "--no-download", action="store_true", help="never download tensorflow-datasets data"
+        "--no-download",
+        action="store_true",
+        help="never download tensorflow-datasets data",
     )
     train.add_argument(
         "--strategy",
@@ -75,9 +90,13 @@ def build_parser():
         help="'mirrored': tf.distribute.MirroredStrategy over all visible GPUs",
     )
 
-    sample = commands.add_parser("sample", help="write a grid of samples from a trained generator")
+    sample = commands.add_parser(
+        "sample", help="write a grid of samples from a trained generator"
+    )
     sample.add_argument(
-        "--model", required=True, help="a run folder, a generator.keras or a GAN .keras file"
+        "--model",
+        required=True,
+        help="a run folder, a generator.keras or a GAN .keras file",
     )
     sample.add_argument("--num", type=_positive_int, default=64)
     sample.add_argument("--out", default="samples.png")
@@ -87,7 +106,8 @@ def build_parser():
 
 def main(argv=None):
     arguments = build_parser().parse_args(argv)
-    # Imported here so that `--help` answers without loading TensorFlow's graph machinery.
+    # Imported here so that `--help` answers without loading TensorFlow's graph
+    # machinery.
     from keras_gans import training_run
     from keras_gans.callbacks import NonFiniteLossError
     from keras_gans.data import DatasetUnavailableError
@@ -108,10 +128,16 @@ def main(argv=None):
                 strategy=arguments.strategy,
             )
             out = arguments.out or f"runs/{arguments.preset}"
-            print(f"Finished. Run folder: {out} (samples/final.png, model.keras, generator.keras)")
+            print(
+                f"Finished. Run folder: {out} "
+                "(samples/final.png, model.keras, generator.keras)"
+            )
         else:
             path = training_run.sample(
-                arguments.model, num=arguments.num, out=arguments.out, seed=arguments.seed
+                arguments.model,
+                num=arguments.num,
+                out=arguments.out,
+                seed=arguments.seed,
             )
             print(f"Wrote {path}")
     except (NonFiniteLossError, DatasetUnavailableError, ValueError) as error:

@@ -57,7 +57,8 @@ __all__ = [
 
 
 def _as_float(logits):
-    """Logits as a float32 tensor (losses are computed in float32 under mixed precision)."""
+    """Logits as a float32 tensor (losses are computed in float32 under mixed
+    precision)."""
     return ops.cast(ops.convert_to_tensor(logits), "float32")
 
 
@@ -75,10 +76,11 @@ def minimax_discriminator_loss(real_logits, fake_logits):
 
 
 def minimax_generator_loss(fake_logits, real_logits=None):
-    """L1, the saturating minimax G loss: `mean(log(1 - D(G(z))))` = `mean(-softplus(l_f))`.
+    """L1, the saturating minimax G loss: `mean(log(1 - D(G(z))))` =
+    `mean(-softplus(l_f))`.
 
-    Its gradient with respect to `l_f` is `-sigmoid(l_f)`, which vanishes when D confidently
-    rejects the samples (`l_f -> -inf`): the reason L2 exists.
+    Its gradient with respect to `l_f` is `-sigmoid(l_f)`, which vanishes when D
+    confidently rejects the samples (`l_f -> -inf`): the reason L2 exists.
     """
     del real_logits  # Not used by this loss; kept for the common contract.
     return -ops.mean(ops.softplus(_as_float(fake_logits)))
@@ -105,7 +107,7 @@ def maximum_likelihood_generator_loss(fake_logits, real_logits=None):
     return -0.5 * ops.mean(ops.exp(_as_float(fake_logits)))
 
 
-# --- L4: least squares (Mao 2017) ------------------------------------------------------
+# --- L4: least squares (Mao 2017) -----------------------------------------------------
 
 
 def least_squares_discriminator_loss(
@@ -124,7 +126,7 @@ def least_squares_generator_loss(fake_logits, real_logits=None, generator_target
     return 0.5 * ops.mean(ops.square(_as_float(fake_logits) - generator_target))
 
 
-# --- L5: Wasserstein (Arjovsky 2017) ---------------------------------------------------
+# --- L5: Wasserstein (Arjovsky 2017) --------------------------------------------------
 
 
 def wasserstein_discriminator_loss(real_logits, fake_logits):
@@ -138,7 +140,7 @@ def wasserstein_generator_loss(fake_logits, real_logits=None):
     return -ops.mean(_as_float(fake_logits))
 
 
-# --- L6: hinge (Lim & Ye 2017) ---------------------------------------------------------
+# --- L6: hinge (Lim & Ye 2017) --------------------------------------------------------
 
 
 def hinge_discriminator_loss(real_logits, fake_logits):
@@ -150,11 +152,12 @@ def hinge_discriminator_loss(real_logits, fake_logits):
 hinge_generator_loss = wasserstein_generator_loss
 
 
-# --- L7: relativistic standard (Jolicoeur-Martineau 2018) -------------------------------
+# --- L7: relativistic standard (Jolicoeur-Martineau 2018) -----------------------------
 
 
 def relativistic_discriminator_loss(real_logits, fake_logits):
-    """L7 RSGAN D loss: `mean(softplus(-(l_r - l_f)))`, real and fake paired by position."""
+    """L7 RSGAN D loss: `mean(softplus(-(l_r - l_f)))`, real and fake paired by
+    position."""
     return ops.mean(ops.softplus(_as_float(fake_logits) - _as_float(real_logits)))
 
 
@@ -163,19 +166,23 @@ def relativistic_generator_loss(fake_logits, real_logits):
     return ops.mean(ops.softplus(_as_float(real_logits) - _as_float(fake_logits)))
 
 
-# --- L8: relativistic average (Jolicoeur-Martineau 2018) --------------------------------
+# --- L8: relativistic average (Jolicoeur-Martineau 2018) ------------------------------
 
 
 def _relativistic_average(real_logits, fake_logits):
-    """`(l_r - mean l_f, l_f - mean l_r)`: each side relative to the other's batch mean."""
+    """`(l_r - mean l_f, l_f - mean l_r)`: each side relative to the other's batch
+    mean."""
     real_logits, fake_logits = _as_float(real_logits), _as_float(fake_logits)
     return real_logits - ops.mean(fake_logits), fake_logits - ops.mean(real_logits)
 
 
 def relativistic_average_discriminator_loss(real_logits, fake_logits):
-    """L8 RaGAN D loss: `mean(softplus(-(l_r - mean l_f))) + mean(softplus(l_f - mean l_r))`."""
+    """L8 RaGAN D loss:
+    `mean(softplus(-(l_r - mean l_f))) + mean(softplus(l_f - mean l_r))`."""
     real_relative, fake_relative = _relativistic_average(real_logits, fake_logits)
-    return ops.mean(ops.softplus(-real_relative)) + ops.mean(ops.softplus(fake_relative))
+    return ops.mean(ops.softplus(-real_relative)) + ops.mean(
+        ops.softplus(fake_relative)
+    )
 
 
 def relativistic_average_generator_loss(fake_logits, real_logits):
@@ -184,7 +191,8 @@ def relativistic_average_generator_loss(fake_logits, real_logits):
 
 
 def relativistic_average_least_squares_discriminator_loss(real_logits, fake_logits):
-    """L8 RaLSGAN D loss: `mean((l_r - mean l_f - 1)^2) + mean((l_f - mean l_r + 1)^2)`."""
+    """L8 RaLSGAN D loss:
+    `mean((l_r - mean l_f - 1)^2) + mean((l_f - mean l_r + 1)^2)`."""
     real_relative, fake_relative = _relativistic_average(real_logits, fake_logits)
     return ops.mean(ops.square(real_relative - 1.0)) + ops.mean(
         ops.square(fake_relative + 1.0)
@@ -193,13 +201,18 @@ def relativistic_average_least_squares_discriminator_loss(real_logits, fake_logi
 
 def relativistic_average_least_squares_generator_loss(fake_logits, real_logits):
     """L8 RaLSGAN G loss: the D loss with real and fake swapped."""
-    return relativistic_average_least_squares_discriminator_loss(fake_logits, real_logits)
+    return relativistic_average_least_squares_discriminator_loss(
+        fake_logits, real_logits
+    )
 
 
 def relativistic_average_hinge_discriminator_loss(real_logits, fake_logits):
-    """L8 RaHinge D loss: `mean(relu(1 - (l_r - mean l_f))) + mean(relu(1 + (l_f - mean l_r)))`."""
+    """L8 RaHinge D loss:
+    `mean(relu(1 - (l_r - mean l_f))) + mean(relu(1 + (l_f - mean l_r)))`."""
     real_relative, fake_relative = _relativistic_average(real_logits, fake_logits)
-    return ops.mean(ops.relu(1.0 - real_relative)) + ops.mean(ops.relu(1.0 + fake_relative))
+    return ops.mean(ops.relu(1.0 - real_relative)) + ops.mean(
+        ops.relu(1.0 + fake_relative)
+    )
 
 
 def relativistic_average_hinge_generator_loss(fake_logits, real_logits):
@@ -207,7 +220,7 @@ def relativistic_average_hinge_generator_loss(fake_logits, real_logits):
     return relativistic_average_hinge_discriminator_loss(fake_logits, real_logits)
 
 
-# --- Loss objects and the registry -----------------------------------------------------
+# --- Loss objects and the registry ----------------------------------------------------
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -230,7 +243,11 @@ class GANLoss:
     """
 
     def __init__(
-        self, name, discriminator_loss, generator_loss, generator_needs_real_logits=False
+        self,
+        name,
+        discriminator_loss,
+        generator_loss,
+        generator_needs_real_logits=False,
     ):
         self.name = name
         self.discriminator_loss = discriminator_loss

@@ -44,8 +44,8 @@ PRESETS = {
             description=(
                 "DCGAN (Radford et al. 2015, arXiv:1511.06434): strided convolutions, "
                 "batch norm, ReLU/tanh G, LeakyReLU(0.2) D, non-saturating loss, "
-                "Adam(2e-4, beta_1=0.5), batch 64 (the paper used 128), on scikit-learn's "
-                "digits padded to 16x16."
+                "Adam(2e-4, beta_1=0.5), batch 64 (the paper used 128), on "
+                "scikit-learn's digits padded to 16x16."
             ),
             image_size=16,
             resize="pad",
@@ -56,9 +56,10 @@ PRESETS = {
         Preset(
             name="mlp-ring8",
             description=(
-                "A plain GAN on the 8-Gaussian ring (the M5 protocol): MLP G (2x128 ReLU) "
-                "and D (1x128 ReLU) as in the unrolled-GAN paper (Metz et al. 2017, "
-                "arXiv:1611.02163, appendix A), non-saturating loss, Adam(1e-3, beta_1=0.5)."
+                "A plain GAN on the 8-Gaussian ring (the M5 protocol): MLP G "
+                "(2x128 ReLU) and D (1x128 ReLU) as in the unrolled-GAN paper "
+                "(Metz et al. 2017, arXiv:1611.02163, appendix A), non-saturating "
+                "loss, Adam(1e-3, beta_1=0.5)."
             ),
             dataset="ring8",
             architecture="mlp",
@@ -77,12 +78,16 @@ DEFAULT_PRESET = "dcgan"
 def get(name):
     """The preset called `name`; an unknown name lists the valid ones."""
     if name not in PRESETS:
-        raise ValueError(f"Unknown preset {name!r}. Expected one of: {', '.join(PRESETS)}.")
+        raise ValueError(
+            f"Unknown preset {name!r}. Expected one of: {', '.join(PRESETS)}."
+        )
     return PRESETS[name]
 
 
 def _adam(learning_rate, preset):
-    return keras.optimizers.Adam(learning_rate, beta_1=preset.beta_1, beta_2=preset.beta_2)
+    return keras.optimizers.Adam(
+        learning_rate, beta_1=preset.beta_1, beta_2=preset.beta_2
+    )
 
 
 def build_gan(preset, sample_shape, seed=None):
@@ -98,7 +103,8 @@ def build_gan(preset, sample_shape, seed=None):
         if len(sample_shape) != 3 or sample_shape[0] != sample_shape[1]:
             raise ValueError(
                 f"The DCGAN architecture needs square images [size, size, channels]. "
-                f"Received samples of shape {sample_shape} (dataset {preset.dataset!r})."
+                f"Received samples of shape {sample_shape} "
+                f"(dataset {preset.dataset!r})."
             )
         size, _, channels = sample_shape
         generator = architectures.dcgan_generator(

@@ -70,7 +70,8 @@ def train(
     verbose="auto",
     extra_callbacks=(),
 ):
-    """Trains a preset, writing samples, curves, metrics, checkpoints and models to `out`.
+    """Trains a preset, writing samples, curves, metrics, checkpoints and models to
+    `out`.
 
     Args:
         preset: A preset name (`keras_gans.presets.PRESETS`) or a `Preset`.
@@ -99,7 +100,9 @@ def train(
         "loss": loss,
         "image_size": image_size,
     }
-    recipe = dataclasses.replace(recipe, **{k: v for k, v in overrides.items() if v is not None})
+    recipe = dataclasses.replace(
+        recipe, **{k: v for k, v in overrides.items() if v is not None}
+    )
     gan_losses.get(recipe.loss)  # Fail on an unknown loss before loading anything.
     out = out or os.path.join("runs", recipe.name)
     paths = {
@@ -132,7 +135,11 @@ def train(
 
     with open(os.path.join(out, "config.json"), "w") as file:
         json.dump(
-            {**dataclasses.asdict(recipe), "seed": seed, "steps_per_epoch": steps_per_epoch},
+            {
+                **dataclasses.asdict(recipe),
+                "seed": seed,
+                "steps_per_epoch": steps_per_epoch,
+            },
             file,
             indent=2,
         )
@@ -140,26 +147,32 @@ def train(
     with _strategy(strategy).scope():
         gan = presets.build_gan(recipe, sample_shape, seed=seed)
 
-    # Epoch k's batches are the k-th pass of the seeded shuffle; after a resume, skip the
-    # passes that the finished epochs consumed so the run continues exactly.
+    # Epoch k's batches are the k-th pass of the seeded shuffle; after a resume, skip
+    # the passes that the finished epochs consumed so the run continues exactly.
     finished_epochs = _resumed_epoch(paths["backup"])
     pipeline = train_data.repeat().skip(finished_epochs * steps_per_epoch)
 
     reference_points = None
     if len(sample_shape) == 1:
-        reference_points = data.load_arrays(recipe.dataset, "test")[0][:NUM_REFERENCE_POINTS]
+        reference_points = data.load_arrays(recipe.dataset, "test")[0][
+            :NUM_REFERENCE_POINTS
+        ]
     sample_seed = SAMPLE_LATENT_SEED_OFFSET + (seed or 0)
     sample_latents = np.random.default_rng(sample_seed).standard_normal(
         (NUM_SAMPLE_LATENTS, *gan.latent_shape)
     )
-    sample_grid = gan_callbacks.SampleGrid(paths["samples"], sample_latents, reference_points)
+    sample_grid = gan_callbacks.SampleGrid(
+        paths["samples"], sample_latents, reference_points
+    )
     csv_path = os.path.join(out, "metrics.csv")
     csv_logger = keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0)
     tensorboard = keras.callbacks.TensorBoard(paths["tensorboard"])
     callbacks = [
         # First, so a broken batch stops the run before anything saves it.
         gan_callbacks.StopOnNonFiniteLoss(
-            checkpoint_hint=f"The last good checkpoints are in {paths['checkpoints']!r}."
+            checkpoint_hint=(
+                f"The last good checkpoints are in {paths['checkpoints']!r}."
+            )
         ),
         keras.callbacks.BackupAndRestore(paths["backup"]),
         keras.callbacks.ModelCheckpoint(
@@ -193,13 +206,15 @@ def train(
 
 
 def load_generator(path):
-    """The generator of a run folder, a `generator.keras`, or a saved GAN's `.keras` file."""
+    """The generator of a run folder, a `generator.keras`, or a saved GAN's `.keras`
+    file."""
     if os.path.isdir(path):
         candidate = os.path.join(path, "generator.keras")
         if not os.path.exists(candidate):
             raise ValueError(
                 f"No generator.keras in {path!r}: is it a finished run folder? "
-                f"(an unfinished run has checkpoints in {os.path.join(path, 'checkpoints')!r})"
+                "(an unfinished run has checkpoints in "
+                f"{os.path.join(path, 'checkpoints')!r})"
             )
         path = candidate
     if not os.path.exists(path):
@@ -209,7 +224,8 @@ def load_generator(path):
 
 
 def sample(model_path, num=64, out="samples.png", seed=0):
-    """Writes `num` samples of a trained generator to `out` (a grid or a scatter plot)."""
+    """Writes `num` samples of a trained generator to `out` (a grid or a scatter
+    plot)."""
     generator = load_generator(model_path)
     latent_shape = tuple(generator.input_shape[1:])
     latents = np.random.default_rng(seed).standard_normal((num, *latent_shape))

@@ -3,7 +3,8 @@
 The architecture guidelines of Radford et al. 2015 (section 3):
 - strided convolutions instead of pooling (transposed in G, strided in D);
 - batch normalization in both networks, except at G's output and D's input;
-- no hidden fully connected layers (G starts from a projection of z, D ends in one logit);
+- no hidden fully connected layers (G starts from a projection of z, D ends in one
+  logit);
 - ReLU in G with a tanh output, LeakyReLU(0.2) in D;
 - weights initialised from N(0, 0.02); trained with Adam(2e-4, beta_1=0.5).
 
@@ -38,7 +39,9 @@ def _check(image_size, channels, width):
             f"Received: `channels={channels}`."
         )
     if not isinstance(width, int) or width < 1:
-        raise ValueError(f"`width` should be a positive integer. Received: `width={width}`.")
+        raise ValueError(
+            f"`width` should be a positive integer. Received: `width={width}`."
+        )
     num_strided = 0
     size = _BASE_SIZE[image_size]
     while size < image_size:
@@ -59,7 +62,12 @@ def _batch_norm(synchronized, name):
 
 
 def dcgan_generator(
-    image_size=32, channels=1, latent_dim=100, width=64, synchronized_batch_norm=True, seed=None
+    image_size=32,
+    channels=1,
+    latent_dim=100,
+    width=64,
+    synchronized_batch_norm=True,
+    seed=None,
 ):
     """The DCGAN generator: z -> image in [-1, 1].
 
@@ -83,7 +91,9 @@ def dcgan_generator(
     x = keras.layers.Dense(
         base * base * filters[0], use_bias=False, kernel_initializer=_weights_init(seed)
     )(latents)
-    x = keras.layers.Reshape((base, base, filters[0]))(x)  # [batch, base, base, filters]
+    x = keras.layers.Reshape((base, base, filters[0]))(
+        x
+    )  # [batch, base, base, filters]
     x = _batch_norm(synchronized_batch_norm, "project_bn")(x)
     x = keras.layers.ReLU()(x)
     for index, layer_filters in enumerate(filters[1:], start=1):
@@ -142,5 +152,7 @@ def dcgan_discriminator(
             x = _batch_norm(synchronized_batch_norm, f"down{index}_bn")(x)
         x = keras.layers.LeakyReLU(_LEAKY_SLOPE)(x)
     x = keras.layers.Flatten()(x)  # [batch, base * base * filters]
-    logits = keras.layers.Dense(1, kernel_initializer=_weights_init(seed), name="logits")(x)
+    logits = keras.layers.Dense(
+        1, kernel_initializer=_weights_init(seed), name="logits"
+    )(x)
     return keras.Model(images, logits, name="discriminator")

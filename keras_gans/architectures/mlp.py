@@ -36,7 +36,11 @@ def _as_shape(shape, argument):
 
 
 def mlp_generator(
-    latent_dim=2, output_dim=2, hidden_units=(128, 128), output_activation=None, seed=None
+    latent_dim=2,
+    output_dim=2,
+    hidden_units=(128, 128),
+    output_activation=None,
+    seed=None,
 ):
     """An MLP generator: z -> a sample of shape `output_dim`.
 
@@ -56,14 +60,18 @@ def mlp_generator(
     x = latents
     for units in _check_units(hidden_units):
         x = keras.layers.Dense(
-            units, activation="relu", kernel_initializer=keras.initializers.HeNormal(seed)
+            units,
+            activation="relu",
+            kernel_initializer=keras.initializers.HeNormal(seed),
         )(x)
     x = keras.layers.Dense(
         math.prod(output_shape),
         activation=output_activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed),
     )(x)
-    outputs = keras.layers.Reshape(output_shape, name="samples")(x)  # [batch, *output_shape]
+    outputs = keras.layers.Reshape(output_shape, name="samples")(
+        x
+    )  # [batch, *output_shape]
     return keras.Model(latents, outputs, name="generator")
 
 
@@ -84,7 +92,9 @@ def mlp_discriminator(input_dim=2, hidden_units=(128,), seed=None):
     x = keras.layers.Flatten()(samples)  # [batch, prod(input_shape)]
     for units in _check_units(hidden_units):
         x = keras.layers.Dense(
-            units, activation="relu", kernel_initializer=keras.initializers.HeNormal(seed)
+            units,
+            activation="relu",
+            kernel_initializer=keras.initializers.HeNormal(seed),
         )(x)
     logits = keras.layers.Dense(
         1, kernel_initializer=keras.initializers.GlorotUniform(seed), name="logits"

@@ -15,10 +15,10 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     """Raises `NonFiniteLossError` at the first batch whose losses are not finite.
 
     Unlike `keras.callbacks.TerminateOnNaN`, which only reads the "loss" entry, this
-    checks every log whose name ends in "loss" (`d_loss`, `g_loss`, penalties). It raises
-    instead of setting `stop_training`, so `fit` ends at once: the epoch-end callbacks
-    (`ModelCheckpoint`, `BackupAndRestore`) never see the broken weights and the last
-    good checkpoint stays the newest one on disk.
+    checks every log whose name ends in "loss" (`d_loss`, `g_loss`, penalties). It
+    raises instead of setting `stop_training`, so `fit` ends at once: the epoch-end
+    callbacks (`ModelCheckpoint`, `BackupAndRestore`) never see the broken weights and
+    the last good checkpoint stays the newest one on disk.
 
     Args:
         checkpoint_hint: Optional text added to the error (e.g. where the last good
@@ -37,7 +37,7 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         for name, value in (logs or {}).items():
             if name.endswith("loss") and not math.isfinite(float(value)):
                 raise NonFiniteLossError(
-                    f"Training stopped: `{name}` is {float(value)} at epoch {self._epoch + 1}, "
-                    f"step {batch + 1} (the epoch's running mean turned non-finite at this "
-                    f"step). {self.checkpoint_hint}".strip()
+                    f"Training stopped: `{name}` is {float(value)} at epoch "
+                    f"{self._epoch + 1}, step {batch + 1} (the epoch's running mean "
+                    f"turned non-finite at this step). {self.checkpoint_hint}".strip()
                 )

@@ -38,7 +38,10 @@ _RESIZE_METHODS = ("bilinear", "nearest", "pad")
 def _resize_images(images, image_size, method):
     """Resizes `[n, h, w, c]` images in [-1, 1] to `image_size`; "pad" centres them."""
     if method not in _RESIZE_METHODS:
-        raise ValueError(f"`resize` should be one of {_RESIZE_METHODS}. Received: `resize={method!r}`.")
+        raise ValueError(
+            f"`resize` should be one of {_RESIZE_METHODS}. "
+            f"Received: `resize={method!r}`."
+        )
     height, width = images.shape[1:3]
     if method == "pad":
         if image_size < max(height, width):
@@ -46,9 +49,16 @@ def _resize_images(images, image_size, method):
                 f"Cannot pad {height}x{width} images to the smaller size {image_size}."
             )
         top, left = (image_size - height) // 2, (image_size - width) // 2
-        padding = ((0, 0), (top, image_size - height - top), (left, image_size - width - left), (0, 0))
+        padding = (
+            (0, 0),
+            (top, image_size - height - top),
+            (left, image_size - width - left),
+            (0, 0),
+        )
         return np.pad(images, padding, constant_values=-1.0)  # -1 is the background.
-    resized = tf.image.resize(images, (image_size, image_size), method=method, antialias=True)
+    resized = tf.image.resize(
+        images, (image_size, image_size), method=method, antialias=True
+    )
     return np.clip(resized.numpy(), -1.0, 1.0)
 
 
@@ -68,9 +78,13 @@ def load_arrays(name, split="train", image_size=None, resize="bilinear"):
         return images, labels
     if name in builtin.MIXTURES:
         if image_size is not None:
-            raise ValueError(f"{name!r} holds 2-D points, not images: `image_size` does not apply.")
+            raise ValueError(
+                f"{name!r} holds 2-D points, not images: `image_size` does not apply."
+            )
         return builtin.mixture(name, split)
-    raise ValueError(f"Unknown built-in dataset {name!r}. Expected one of {BUILTIN_DATASETS}.")
+    raise ValueError(
+        f"Unknown built-in dataset {name!r}. Expected one of {BUILTIN_DATASETS}."
+    )
 
 
 def load(
@@ -112,7 +126,9 @@ def load(
             downloaded.
     """
     if not isinstance(name, str) or not name:
-        raise ValueError(f"`name` should be a dataset name or a folder. Received: `name={name!r}`.")
+        raise ValueError(
+            f"`name` should be a dataset name or a folder. Received: `name={name!r}`."
+        )
     if name in BUILTIN_DATASETS:
         data, labels = load_arrays(name, split, image_size, resize)
         return from_array(
@@ -149,7 +165,8 @@ def load(
     except ValueError as error:
         if "Unknown dataset" in str(error):
             raise ValueError(
-                f"Unknown dataset {name!r}. Expected a built-in ({', '.join(BUILTIN_DATASETS)}), "
+                f"Unknown dataset {name!r}. Expected a built-in "
+                f"({', '.join(BUILTIN_DATASETS)}), "
                 f"a folder of images, or a tensorflow-datasets image dataset such as "
                 f"{', '.join(TFDS_EXAMPLES)}."
             ) from error

@@ -52,9 +52,9 @@ def scale_to_unit_range(images, value_range=None):
         low, high = float(images.min()), float(images.max())
         if low < -1.0 - _RANGE_TOLERANCE or high > 1.0 + _RANGE_TOLERANCE:
             raise ValueError(
-                f"Images have values in [{low:.4g}, {high:.4g}] after scaling; expected "
-                "[-1, 1]. Pass `value_range=(low, high)` with the range of your data "
-                "(e.g. (0, 255) or (0, 1))."
+                f"Images have values in [{low:.4g}, {high:.4g}] after scaling; "
+                "expected [-1, 1]. Pass `value_range=(low, high)` with the range of "
+                "your data (e.g. (0, 255) or (0, 1))."
             )
     return np.clip(images, -1.0, 1.0)
 
@@ -70,7 +70,9 @@ def _check_labels(labels, num_examples):
         return labels.astype("int32")
     if np.issubdtype(labels.dtype, np.floating):
         return labels.astype("float32")
-    raise ValueError(f"Labels should be integers or floats. Received dtype {labels.dtype}.")
+    raise ValueError(
+        f"Labels should be integers or floats. Received dtype {labels.dtype}."
+    )
 
 
 def from_array(
@@ -101,7 +103,9 @@ def from_array(
     """
     data = np.asarray(data)
     if data.ndim == 0 or len(data) == 0:
-        raise ValueError(f"The dataset is empty: received an array of shape {data.shape}.")
+        raise ValueError(
+            f"The dataset is empty: received an array of shape {data.shape}."
+        )
     if data.ndim == 3:
         data = data[..., np.newaxis]  # [n, h, w] -> [n, h, w, 1]
     if data.ndim == 4:
@@ -109,14 +113,20 @@ def from_array(
             raise ValueError(
                 "Images should be channels-last [n, height, width, channels] with 1-4 "
                 f"channels. Received shape {data.shape}"
-                + (" (channels first? transpose to channels last)" if data.shape[1] <= 4 else "")
+                + (
+                    " (channels first? transpose to channels last)"
+                    if data.shape[1] <= 4
+                    else ""
+                )
                 + "."
             )
         data = scale_to_unit_range(data, value_range)
     elif data.ndim == 2:
         data = data.astype("float32")
         if not np.all(np.isfinite(data)):
-            raise ValueError("Vectors contain NaN or Inf values; expected finite values.")
+            raise ValueError(
+                "Vectors contain NaN or Inf values; expected finite values."
+            )
     else:
         raise ValueError(
             "Expected images [n, h, w] / [n, h, w, c] or vectors [n, d]. "
@@ -124,15 +134,18 @@ def from_array(
         )
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(
-            f"`batch_size` should be a positive integer. Received: `batch_size={batch_size}`."
+            "`batch_size` should be a positive integer. "
+            f"Received: `batch_size={batch_size}`."
         )
     if drop_remainder and batch_size > len(data):
         raise ValueError(
-            f"`batch_size={batch_size}` is larger than the dataset's {len(data)} examples, "
-            "so no full batch exists. Use a smaller batch size."
+            f"`batch_size={batch_size}` is larger than the dataset's {len(data)} "
+            "examples, so no full batch exists. Use a smaller batch size."
         )
     elements = data if labels is None else (data, _check_labels(labels, len(data)))
     dataset = tf.data.Dataset.from_tensor_slices(elements)
     if shuffle:
         dataset = dataset.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(
+        tf.data.AUTOTUNE
+    )

@@ -19,7 +19,9 @@ __all__ = ["MIXTURES", "digits", "mixture", "mixture_means"]
 
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2
-DIGITS_MAX_VALUE = 16.0  # sklearn's digits are counts of "on" pixels in 4x4 blocks: 0..16.
+DIGITS_MAX_VALUE = (
+    16.0  # sklearn's digits are counts of "on" pixels in 4x4 blocks: 0..16.
+)
 
 MIXTURES = {
     # name: (standard deviation of each component)
@@ -55,7 +57,8 @@ def mixture(name, split="train", seed=None):
     """
     if split not in MIXTURE_SIZES:
         raise ValueError(
-            f"Unknown split {split!r} for {name!r}. Expected one of {sorted(MIXTURE_SIZES)}."
+            f"Unknown split {split!r} for {name!r}. "
+            f"Expected one of {sorted(MIXTURE_SIZES)}."
         )
     means = mixture_means(name)
     if seed is None:

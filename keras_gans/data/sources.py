@@ -23,7 +23,7 @@ def _unavailable_message(name, data_dir, reason):
     return (
         f"The tensorflow-datasets dataset {name!r} is not prepared in data_dir "
         f"{data_dir!r} and {reason}. On a machine with a network, prepare it with\n"
-        f"    python -c \"import tensorflow_datasets as tfds; "
+        f'    python -c "import tensorflow_datasets as tfds; '
         f"tfds.builder('{name}', data_dir='DIR').download_and_prepare()\"\n"
         f"then copy DIR to this machine and pass `data_dir=DIR` "
         f"(command line: --data-dir DIR)."
@@ -40,7 +40,9 @@ def _image_and_label_keys(features, name):
             f"(features: {sorted(features)}); keras_gans trains on images."
         )
     image_key = "image" if "image" in image_keys else image_keys[0]
-    has_label = "label" in features and isinstance(features["label"], tfds.features.ClassLabel)
+    has_label = "label" in features and isinstance(
+        features["label"], tfds.features.ClassLabel
+    )
     label_key = "label" if has_label else None
     return image_key, label_key
 
@@ -77,17 +79,21 @@ def from_tfds(
         builder = tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError as error:
         raise ValueError(
-            f"Unknown dataset {name!r}: it is not a keras_gans built-in, a folder, or a "
-            "tensorflow-datasets dataset (see `tfds.list_builders()`)."
+            f"Unknown dataset {name!r}: it is not a keras_gans built-in, a folder, "
+            "or a tensorflow-datasets dataset (see `tfds.list_builders()`)."
         ) from error
     if not builder.is_prepared():
         if not download:
             raise DatasetUnavailableError(
-                _unavailable_message(name, builder.data_dir, "downloading is turned off")
+                _unavailable_message(
+                    name, builder.data_dir, "downloading is turned off"
+                )
             )
         try:
             builder.download_and_prepare()
-        except Exception as error:  # Any network or storage failure: say what is missing.
+        except (
+            Exception
+        ) as error:  # Any network or storage failure: say what is missing.
             raise DatasetUnavailableError(
                 _unavailable_message(
                     name, builder.data_dir, f"downloading it failed ({error!s:.200})"
@@ -95,13 +101,17 @@ def from_tfds(
             ) from error
     image_key, label_key = _image_and_label_keys(builder.info.features, name)
     if with_labels and label_key is None:
-        raise ValueError(f"The dataset {name!r} has no 'label' feature; use with_labels=False.")
+        raise ValueError(
+            f"The dataset {name!r} has no 'label' feature; use with_labels=False."
+        )
 
     def to_example(example):
         images = tf.cast(example[image_key], tf.float32) / 127.5 - 1.0
         if image_size is not None:
             images = tf.clip_by_value(
-                tf.image.resize(images, (image_size, image_size), antialias=True), -1.0, 1.0
+                tf.image.resize(images, (image_size, image_size), antialias=True),
+                -1.0,
+                1.0,
             )
         if with_labels:
             return images, tf.cast(example[label_key], tf.int32)
@@ -114,16 +124,25 @@ def from_tfds(
     )
     dataset = dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE)
     if shuffle:
-        dataset = dataset.shuffle(_SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(
+            _SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True
+        )
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 def from_directory(
-    path, batch_size=64, shuffle=True, seed=None, image_size=64, channels=3, with_labels=False
+    path,
+    batch_size=64,
+    shuffle=True,
+    seed=None,
+    image_size=64,
+    channels=3,
+    with_labels=False,
 ):
     """A folder of images (png, jpg, bmp, gif) as a batched pipeline in [-1, 1].
 
-    With `with_labels=True` each subfolder is a class (`keras.utils.image_dataset_from_directory`).
+    With `with_labels=True` each subfolder is a class
+    (`keras.utils.image_dataset_from_directory`).
     """
     import keras
 
@@ -131,7 +150,9 @@ def from_directory(
         raise ValueError(f"Image folder not found: {path!r}.")
     color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}.get(channels)
     if color_mode is None:
-        raise ValueError(f"`channels` should be 1, 3 or 4. Received: `channels={channels}`.")
+        raise ValueError(
+            f"`channels` should be 1, 3 or 4. Received: `channels={channels}`."
+        )
     try:
         dataset = keras.utils.image_dataset_from_directory(
             path,
@@ -151,5 +172,7 @@ def from_directory(
 
     dataset = dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
     if shuffle:
-        dataset = dataset.shuffle(_SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(
+            _SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True
+        )
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -1,4 +1,5 @@
-"""The GAN model: a generator, a discriminator and an adversarial loss, trained by `fit`.
+"""The GAN model: a generator, a discriminator and an adversarial loss, trained by
+`fit`.
 
 One `train_step` serves every loss of `keras_gans.losses` (they share one contract).
 Each step is the alternating algorithm of Goodfellow et al. 2014 (Algorithm 1):
@@ -6,7 +7,8 @@ Each step is the alternating algorithm of Goodfellow et al. 2014 (Algorithm 1):
 1. Discriminator step: draw latents, generate a batch, score the real batch and the
    generated batch in **separate** forward passes (so BatchNormalization statistics
    never mix real and fake, technique T19), and descend `d_loss(real, fake)`.
-2. Generator step: draw fresh latents, generate, score, and descend `g_loss(fake, real)`.
+2. Generator step: draw fresh latents, generate, score, and descend
+   `g_loss(fake, real)`.
 
 The step is TensorFlow-specific (`tf.GradientTape`, `tf.distribute`). Under a
 `tf.distribute` strategy each replica's loss is its local batch mean divided by the
@@ -44,13 +46,15 @@ def _replica_position():
 
 def _in_multi_worker_mode():
     strategy = tf.distribute.get_strategy()
-    return isinstance(
-        strategy, tf.distribute.MultiWorkerMirroredStrategy
-    ) and strategy.extended._in_multi_worker_mode()
+    return (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and strategy.extended._in_multi_worker_mode()
+    )
 
 
 def _split_real_data(data):
-    """Images from a batch of `images` or `(images, labels)` (labels are not used here)."""
+    """Images from a batch of `images` or `(images, labels)` (labels are not used
+    here)."""
     if isinstance(data, (tuple, list)):
         if len(data) not in (1, 2):
             raise ValueError(
@@ -99,7 +103,10 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        for argument, model in (("generator", generator), ("discriminator", discriminator)):
+        for argument, model in (
+            ("generator", generator),
+            ("discriminator", discriminator),
+        ):
             if not isinstance(model, keras.layers.Layer):
                 raise ValueError(
                     f"`{argument}` should be a Keras model or layer. "
@@ -119,8 +126,12 @@ class GAN(keras.Model):
                     f"`latent_dim`. Received generator input shape: {input_shape}."
                 )
             latent_dim = tuple(input_shape[1:])
-        latent_shape = (latent_dim,) if isinstance(latent_dim, int) else tuple(latent_dim)
-        if not latent_shape or not all(isinstance(d, int) and d > 0 for d in latent_shape):
+        latent_shape = (
+            (latent_dim,) if isinstance(latent_dim, int) else tuple(latent_dim)
+        )
+        if not latent_shape or not all(
+            isinstance(d, int) and d > 0 for d in latent_shape
+        ):
             raise ValueError(
                 "`latent_dim` should be a positive integer or a tuple of them. "
                 f"Received: `latent_dim={latent_dim}`."
@@ -137,7 +148,7 @@ class GAN(keras.Model):
         self.fake_logits_tracker = keras.metrics.Mean(name="fake_logits")
         self.built = True
 
-    # --- Keras plumbing ----------------------------------------------------------------
+    # --- Keras plumbing ---------------------------------------------------------------
 
     def call(self, latents, training=False):
         return self.generator(latents, training=training)
@@ -152,7 +163,9 @@ class GAN(keras.Model):
             self.fake_logits_tracker,
         ]
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", **kwargs):
+    def compile(
+        self, d_optimizer=None, g_optimizer=None, loss="non_saturating", **kwargs
+    ):
         """Configures the two optimizers and the adversarial loss.
 
         Args:
@@ -168,7 +181,8 @@ class GAN(keras.Model):
             if argument in kwargs:
                 raise ValueError(
                     f"GAN.compile takes `d_optimizer`, `g_optimizer` and `loss`; "
-                    f"`{argument}` is not used. Received: `{argument}={kwargs[argument]}`."
+                    f"`{argument}` is not used. "
+                    f"Received: `{argument}={kwargs[argument]}`."
                 )
         super().compile(**kwargs)
         self.d_optimizer = keras.optimizers.get(d_optimizer or DEFAULT_OPTIMIZER)
@@ -184,8 +198,8 @@ class GAN(keras.Model):
             self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
         self.adversarial_loss = gan_losses.get(loss)
         self._gan_compile_kwargs = kwargs
-        # Build the optimizers' slots now (inside the strategy scope, when there is one),
-        # so that weight loading and BackupAndRestore find them.
+        # Build the optimizers' slots now (inside the strategy scope, when there is
+        # one), so that weight loading and BackupAndRestore find them.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
@@ -202,7 +216,9 @@ class GAN(keras.Model):
         keys = list(store.keys())
         if self._SEED_STATE_KEY in keys:
             self.seed_generator.state.assign(store[self._SEED_STATE_KEY])
-        super().load_own_variables({key: store[key] for key in keys if key != self._SEED_STATE_KEY})
+        super().load_own_variables(
+            {key: store[key] for key in keys if key != self._SEED_STATE_KEY}
+        )
 
     def get_compile_config(self):
         if not self.compiled:
@@ -217,8 +233,12 @@ class GAN(keras.Model):
     def compile_from_config(self, config):
         config = dict(config)
         self.compile(
-            d_optimizer=keras.saving.deserialize_keras_object(config.pop("d_optimizer")),
-            g_optimizer=keras.saving.deserialize_keras_object(config.pop("g_optimizer")),
+            d_optimizer=keras.saving.deserialize_keras_object(
+                config.pop("d_optimizer")
+            ),
+            g_optimizer=keras.saving.deserialize_keras_object(
+                config.pop("g_optimizer")
+            ),
             loss=keras.saving.deserialize_keras_object(config.pop("loss")),
             **config,
         )
@@ -241,10 +261,11 @@ class GAN(keras.Model):
             config["latent_dim"] = tuple(config["latent_dim"])
         return cls(**config)
 
-    # --- Training ------------------------------------------------------------------------
+    # --- Training ---------------------------------------------------------------------
 
     def sample_latents(self, batch_size):
-        """This replica's `[batch_size, *latent_shape]` slice of the global latent batch.
+        """This replica's `[batch_size, *latent_shape]` slice of the global latent
+        batch.
 
         Every replica draws the same global batch from the shared seed state (so the
         state stays identical across replicas) and keeps rows
@@ -257,12 +278,15 @@ class GAN(keras.Model):
         return global_latents[replica * batch_size : (replica + 1) * batch_size]
 
     def _distributed_mean(self, loss, optimizer):
-        """The per-replica loss whose replica-summed gradient is the global-batch mean's."""
+        """The per-replica loss whose replica-summed gradient is the global-batch
+        mean's."""
         _, num_replicas = _replica_position()
         return optimizer.scale_loss(loss / num_replicas)
 
     def _discriminator_step(self, real_images, batch_size):
-        generated_images = self.generator(self.sample_latents(batch_size), training=True)
+        generated_images = self.generator(
+            self.sample_latents(batch_size), training=True
+        )
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(generated_images, training=True)
@@ -272,12 +296,14 @@ class GAN(keras.Model):
             )
         variables = self.discriminator.trainable_variables
         gradients = tape.gradient(scaled_loss, variables)
-        self.d_optimizer.apply_gradients(zip(gradients, variables))
+        self.d_optimizer.apply_gradients(zip(gradients, variables, strict=True))
         return d_loss, real_logits, fake_logits
 
     def _generator_step(self, real_images, batch_size):
         with tf.GradientTape() as tape:
-            generated_images = self.generator(self.sample_latents(batch_size), training=True)
+            generated_images = self.generator(
+                self.sample_latents(batch_size), training=True
+            )
             fake_logits = self.discriminator(generated_images, training=True)
             real_logits = (
                 self.discriminator(real_images, training=True)
@@ -290,18 +316,24 @@ class GAN(keras.Model):
             )
         variables = self.generator.trainable_variables
         gradients = tape.gradient(scaled_loss, variables)
-        self.g_optimizer.apply_gradients(zip(gradients, variables))
+        self.g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
         return g_loss
 
     def train_step(self, data):
         real_images = _split_real_data(data)
         batch_size = ops.shape(real_images)[0]
-        d_loss, real_logits, fake_logits = self._discriminator_step(real_images, batch_size)
+        d_loss, real_logits, fake_logits = self._discriminator_step(
+            real_images, batch_size
+        )
         g_loss = self._generator_step(real_images, batch_size)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        self.real_logits_tracker.update_state(ops.mean(ops.cast(real_logits, "float32")))
-        self.fake_logits_tracker.update_state(ops.mean(ops.cast(fake_logits, "float32")))
+        self.real_logits_tracker.update_state(
+            ops.mean(ops.cast(real_logits, "float32"))
+        )
+        self.fake_logits_tracker.update_state(
+            ops.mean(ops.cast(fake_logits, "float32"))
+        )
         logs = {metric.name: metric.result() for metric in self.metrics}
         if _in_multi_worker_mode():
             # Keras 3 reduces a step's outputs across workers with
@@ -310,7 +342,7 @@ class GAN(keras.Model):
             logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
         return logs
 
-    # --- Sampling and export ---------------------------------------------------------------
+    # --- Sampling and export ----------------------------------------------------------
 
     def generate(self, num_images, seed=None, batch_size=256):
         """Generates `num_images` samples (NumPy) with the generator in inference mode.
@@ -322,17 +354,22 @@ class GAN(keras.Model):
             batch_size: How many samples per generator call.
 
         Returns:
-            A NumPy array `[num_images, *image_shape]`; images are in [-1, 1] when the
-            generator ends in tanh (as every generator of `keras_gans.architectures` does).
+            A NumPy array `[num_images, *image_shape]`; images are in [-1, 1] when
+            the generator ends in tanh (as every generator of
+            `keras_gans.architectures` does).
         """
         if not isinstance(num_images, int) or num_images < 1:
             raise ValueError(
-                f"`num_images` should be a positive integer. Received: `num_images={num_images}`."
+                "`num_images` should be a positive integer. "
+                f"Received: `num_images={num_images}`."
             )
-        source = self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
+        source = (
+            self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
+        )
         latents = keras.random.normal((num_images, *self.latent_shape), seed=source)
         return self.generator.predict(latents, batch_size=batch_size, verbose=0)
 
     def save_generator(self, filepath):
-        """Saves the generator alone as a `.keras` file (what `sample` and users load)."""
+        """Saves the generator alone as a `.keras` file (what `sample` and users
+        load)."""
         self.generator.save(filepath)

@@ -42,7 +42,9 @@ def test_unknown_names_list_the_valid_ones(arguments, valid_names, capsys):
 
 
 def test_unknown_dataset_is_an_error_exit_listing_the_built_ins(tmp_path, capsys):
-    code = cli.main(["train", "--dataset", "nope", "--epochs", "1", "--out", str(tmp_path)])
+    code = cli.main(
+        ["train", "--dataset", "nope", "--epochs", "1", "--out", str(tmp_path)]
+    )
     assert code == 1
     message = capsys.readouterr().err
     assert "Unknown dataset 'nope'" in message
@@ -53,16 +55,34 @@ def test_unknown_dataset_is_an_error_exit_listing_the_built_ins(tmp_path, capsys
 def test_train_then_sample(tmp_path):
     out = tmp_path / "run"
     code = cli.main(
-        ["train", "--epochs", "1", "--image-size", "8", "--batch-size", "128", "--out", str(out)]
+        [
+            "train",
+            "--epochs",
+            "1",
+            "--image-size",
+            "8",
+            "--batch-size",
+            "128",
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
-    assert (out / "generator.keras").exists() and (out / "samples" / "final.png").exists()
+    assert (out / "generator.keras").exists() and (
+        out / "samples" / "final.png"
+    ).exists()
     grid = tmp_path / "grid.png"
-    assert cli.main(["sample", "--model", str(out), "--num", "16", "--out", str(grid)]) == 0
+    assert (
+        cli.main(["sample", "--model", str(out), "--num", "16", "--out", str(grid)])
+        == 0
+    )
     with Image.open(grid) as picture:
         width, height = picture.size
     assert width == height > 8 * 4  # A 4x4 grid of upscaled 8x8 digits.
-    assert cli.main(["sample", "--model", str(out / "model.keras"), "--out", str(grid)]) == 0
+    assert (
+        cli.main(["sample", "--model", str(out / "model.keras"), "--out", str(grid)])
+        == 0
+    )
 
 
 def test_sample_from_a_missing_run_is_a_clear_error(tmp_path, capsys):

@@ -39,7 +39,9 @@ def test_digits_split_is_fixed_stratified_and_disjoint():
 def test_digits_pad_to_16_keeps_the_pixels_centred():
     images, _ = data.load_arrays("digits", "all")
     padded, _ = data.load_arrays("digits", "all", image_size=16, resize="pad")
-    np.testing.assert_array_equal(padded, np.pad(images, ((0, 0), (4, 4), (4, 4), (0, 0)), constant_values=-1))
+    np.testing.assert_array_equal(
+        padded, np.pad(images, ((0, 0), (4, 4), (4, 4), (0, 0)), constant_values=-1)
+    )
 
 
 def test_digits_resize_to_16_stays_in_range_and_keeps_the_mean_intensity():
@@ -47,23 +49,31 @@ def test_digits_resize_to_16_stays_in_range_and_keeps_the_mean_intensity():
     resized, _ = data.load_arrays("digits", "all", image_size=16)
     assert resized.shape == (1797, 16, 16, 1)
     assert resized.min() >= -1.0 and resized.max() <= 1.0
-    np.testing.assert_allclose(resized.mean(axis=(1, 2, 3)), images.mean(axis=(1, 2, 3)), atol=0.02)
+    np.testing.assert_allclose(
+        resized.mean(axis=(1, 2, 3)), images.mean(axis=(1, 2, 3)), atol=0.02
+    )
 
 
-@pytest.mark.parametrize("name,num_modes,std", [("ring8", 8, 0.01), ("grid25", 25, 0.05)])
+@pytest.mark.parametrize(
+    "name,num_modes,std", [("ring8", 8, 0.01), ("grid25", 25, 0.05)]
+)
 def test_mixtures_match_the_m5_protocol(name, num_modes, std):
     points, component = data.load_arrays(name, "train")
     if name == "ring8":
         angles = 2 * np.pi * np.arange(8) / 8
         expected_means = np.stack([np.cos(angles), np.sin(angles)], 1)
     else:
-        expected_means = np.array([(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)])
+        expected_means = np.array(
+            [(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)]
+        )
     np.testing.assert_allclose(builtin.mixture_means(name), expected_means, atol=1e-6)
     counts = np.bincount(component, minlength=num_modes)
     assert counts.min() > 0.8 * len(points) / num_modes  # Equal weights.
     for mode in range(num_modes):
         offsets = points[component == mode] - expected_means[mode]
-        np.testing.assert_allclose(offsets.mean(0), 0.0, atol=5 * std / np.sqrt(counts[mode]))
+        np.testing.assert_allclose(
+            offsets.mean(0), 0.0, atol=5 * std / np.sqrt(counts[mode])
+        )
         np.testing.assert_allclose(offsets.std(0), std, rtol=0.1)
 
 
@@ -80,7 +90,9 @@ def test_shuffle_with_a_seed_repeats_and_reshuffles_every_epoch():
     first = data.load("digits", batch_size=16, seed=3, with_labels=True)
     second = data.load("digits", batch_size=16, seed=3, with_labels=True)
     epoch_one = np.concatenate([labels.numpy() for _, labels in first])
-    np.testing.assert_array_equal(epoch_one, np.concatenate([labels.numpy() for _, labels in second]))
+    np.testing.assert_array_equal(
+        epoch_one, np.concatenate([labels.numpy() for _, labels in second])
+    )
     epoch_two = np.concatenate([labels.numpy() for _, labels in first])
     assert not np.array_equal(epoch_one, epoch_two)
 
@@ -90,14 +102,20 @@ def test_from_array_scales_uint8_and_explicit_ranges():
     batch = _first_batch(data.from_array(pixels, batch_size=3, shuffle=False)).numpy()
     np.testing.assert_allclose(batch.ravel(), [-1.0, 1.0, 51 / 127.5 - 1.0], atol=1e-6)
     unit = np.array([0.0, 1.0, 0.25], dtype="float32").reshape(3, 1, 1, 1)
-    batch = _first_batch(data.from_array(unit, batch_size=3, shuffle=False, value_range=(0, 1)))
+    batch = _first_batch(
+        data.from_array(unit, batch_size=3, shuffle=False, value_range=(0, 1))
+    )
     np.testing.assert_allclose(batch.numpy().ravel(), [-1.0, 1.0, -0.5], atol=1e-6)
 
 
 @pytest.mark.parametrize(
     "array,kwargs,message",
     [
-        (np.full((4, 8, 8, 1), 3.0, "float32"), {}, r"values in \[3, 3\] after scaling; expected \[-1, 1\]"),
+        (
+            np.full((4, 8, 8, 1), 3.0, "float32"),
+            {},
+            r"values in \[3, 3\] after scaling; expected \[-1, 1\]",
+        ),
         (np.zeros((4, 8, 8), "int64"), {"value_range": (0, 0)}, "high > low"),
         (np.zeros((4, 8, 8), "int16"), {}, "need `value_range"),
         (np.zeros((0, 8, 8, 1), "float32"), {}, "empty"),
@@ -105,9 +123,21 @@ def test_from_array_scales_uint8_and_explicit_ranges():
         (np.zeros((4, 2, 2, 2, 1), "float32"), {}, "rank 5"),
         (np.zeros((4, 3, 8, 8), "float32"), {}, "channels first"),
         (np.full((4, 8, 8, 1), np.nan, "float32"), {}, "NaN"),
-        (np.zeros((4, 8, 8, 1), "float32"), {"labels": np.zeros(3)}, r"one entry per example: shape \[4\]"),
-        (np.zeros((4, 8, 8, 1), "float32"), {"batch_size": 5}, "larger than the dataset's 4 examples"),
-        (np.zeros((4, 8, 8, 1), "float32"), {"batch_size": 0}, "`batch_size` should be a positive integer"),
+        (
+            np.zeros((4, 8, 8, 1), "float32"),
+            {"labels": np.zeros(3)},
+            r"one entry per example: shape \[4\]",
+        ),
+        (
+            np.zeros((4, 8, 8, 1), "float32"),
+            {"batch_size": 5},
+            "larger than the dataset's 4 examples",
+        ),
+        (
+            np.zeros((4, 8, 8, 1), "float32"),
+            {"batch_size": 0},
+            "`batch_size` should be a positive integer",
+        ),
     ],
 )
 def test_bad_arrays_fail_before_training_with_a_clear_message(array, kwargs, message):
@@ -168,9 +198,13 @@ def test_tfds_image_dataset_is_scaled_batched_and_labelled():
     import tensorflow_datasets as tfds
 
     with tfds.testing.mock_data(num_examples=20):
-        images, labels = _first_batch(data.load("mnist", batch_size=8, with_labels=True, seed=0))
+        images, labels = _first_batch(
+            data.load("mnist", batch_size=8, with_labels=True, seed=0)
+        )
         assert images.shape == (8, 28, 28, 1) and labels.shape == (8,)
-        assert -1.0 <= float(images.numpy().min()) and float(images.numpy().max()) <= 1.0
+        assert (
+            -1.0 <= float(images.numpy().min()) and float(images.numpy().max()) <= 1.0
+        )
         assert int(data.load("mnist", batch_size=8).cardinality()) == 20 // 8
         resized = _first_batch(data.load("cifar10", batch_size=4, image_size=16))
         assert resized.shape == (4, 16, 16, 3)

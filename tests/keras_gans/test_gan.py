@@ -44,7 +44,7 @@ def test_images_with_labels_train_the_same_as_images():
     plain, labelled = _small_gan(), _small_gan()
     plain.fit(_digits(), epochs=1, verbose=0, shuffle=False)
     labelled.fit(_digits(with_labels=True), epochs=1, verbose=0, shuffle=False)
-    for a, b in zip(_weights(plain), _weights(labelled)):
+    for a, b in zip(_weights(plain), _weights(labelled), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -55,9 +55,9 @@ def test_seeded_runs_repeat_exactly_and_other_seeds_differ():
         gan = _small_gan(seed=seed)
         gan.fit(_digits(), epochs=1, verbose=0, shuffle=False)
         runs.append(_weights(gan.generator))
-    for a, b in zip(runs[0], runs[1]):
+    for a, b in zip(runs[0], runs[1], strict=True):
         np.testing.assert_array_equal(a, b)
-    assert any(not np.array_equal(a, c) for a, c in zip(runs[0], runs[2]))
+    assert any(not np.array_equal(a, c) for a, c in zip(runs[0], runs[2], strict=True))
 
 
 def test_discriminator_sees_real_and_fake_in_separate_passes():
@@ -79,7 +79,8 @@ def test_discriminator_sees_real_and_fake_in_separate_passes():
     gan = GAN(architectures.dcgan_generator(8, 1, latent_dim=8, width=8), discriminator)
     gan.compile()
     gan.fit(_digits(16), epochs=1, verbose=0, shuffle=False)
-    # Traced once: D on real (16), D on fake (16) in the D step, D on fake in the G step.
+    # Traced once: D on real (16), D on fake (16) in the D step, D on fake in the G
+    # step.
     assert calls == [16, 16, 16]
 
 
@@ -102,12 +103,15 @@ def test_save_and_load_restore_networks_optimizers_and_loss(tmp_path):
 
     assert isinstance(restored, GAN)
     assert restored.adversarial_loss.name == "hinge"
-    for original, loaded in ((gan.d_optimizer, restored.d_optimizer), (gan.g_optimizer, restored.g_optimizer)):
+    for original, loaded in (
+        (gan.d_optimizer, restored.d_optimizer),
+        (gan.g_optimizer, restored.g_optimizer),
+    ):
         assert loaded.get_config() == original.get_config()
         assert int(loaded.iterations.numpy()) == int(original.iterations.numpy()) == 2
-        for a, b in zip(original.variables, loaded.variables):
+        for a, b in zip(original.variables, loaded.variables, strict=True):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
-    for a, b in zip(_weights(gan), _weights(restored)):
+    for a, b in zip(_weights(gan), _weights(restored), strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(gan.generate(4, seed=1), restored.generate(4, seed=1))
     # Training goes on from the restored state.
@@ -121,13 +125,13 @@ def test_generator_exports_alone(tmp_path):
     gan.save_generator(path)
     generator = keras.models.load_model(path)
     latents = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
-    np.testing.assert_allclose(generator.predict(latents, verbose=0), gan.generator.predict(latents, verbose=0))
+    np.testing.assert_allclose(
+        generator.predict(latents, verbose=0), gan.generator.predict(latents, verbose=0)
+    )
 
 
 def test_compile_rejects_a_shared_optimizer_and_unknown_arguments():
-    gan = GAN(
-        architectures.mlp_generator(4, 2), architectures.mlp_discriminator(2)
-    )
+    gan = GAN(architectures.mlp_generator(4, 2), architectures.mlp_discriminator(2))
     shared = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="two optimizer instances"):
         gan.compile(d_optimizer=shared, g_optimizer=shared)
@@ -144,9 +148,15 @@ def test_constructor_errors_name_the_argument():
     with pytest.raises(ValueError, match="`discriminator` should be built"):
         GAN(architectures.mlp_generator(4, 2), unbuilt)
     with pytest.raises(ValueError, match="`latent_dim` should be a positive integer"):
-        GAN(architectures.mlp_generator(4, 2), architectures.mlp_discriminator(2), latent_dim=0)
+        GAN(
+            architectures.mlp_generator(4, 2),
+            architectures.mlp_discriminator(2),
+            latent_dim=0,
+        )
     with pytest.raises(ValueError, match="`num_images` should be a positive integer"):
-        GAN(architectures.mlp_generator(4, 2), architectures.mlp_discriminator(2)).generate(0)
+        GAN(
+            architectures.mlp_generator(4, 2), architectures.mlp_discriminator(2)
+        ).generate(0)
 
 
 def test_mlp_gan_moves_samples_onto_the_ring():
@@ -166,7 +176,9 @@ def test_mlp_gan_moves_samples_onto_the_ring():
 
     def mean_distance_to_nearest_mode():
         points = gan.generate(1000, seed=1)
-        return np.linalg.norm(points[:, None, :] - means[None], axis=-1).min(axis=1).mean()
+        return (
+            np.linalg.norm(points[:, None, :] - means[None], axis=-1).min(axis=1).mean()
+        )
 
     before = mean_distance_to_nearest_mode()
     points, _ = data.load_arrays("ring8", "train")

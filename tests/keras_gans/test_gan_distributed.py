@@ -1,6 +1,5 @@
 """The GAN step under `tf.distribute.MirroredStrategy` equals the single-device step."""
 
-import keras
 import numpy as np
 import pytest
 
@@ -13,7 +12,9 @@ TOLERANCE = 1e-5
 
 
 def _build_gan(image_size, seed):
-    generator = architectures.dcgan_generator(image_size, 1, latent_dim=16, width=8, seed=seed)
+    generator = architectures.dcgan_generator(
+        image_size, 1, latent_dim=16, width=8, seed=seed
+    )
     discriminator = architectures.dcgan_discriminator(image_size, 1, width=8, seed=seed)
     return GAN(generator, discriminator, seed=seed)
 
@@ -39,17 +40,23 @@ def test_mirrored_step_equals_single_device_step(loss):
     images, _ = data.load_arrays("digits", "train")
     images = images[:GLOBAL_BATCH]
     single = _one_step(tf.distribute.get_strategy(), loss, images)
-    mirrored = _one_step(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]), loss, images)
+    mirrored = _one_step(
+        tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]), loss, images
+    )
 
     largest = 0.0
-    for single_variable, mirrored_variable in zip(single.variables, mirrored.variables):
+    for single_variable, mirrored_variable in zip(
+        single.variables, mirrored.variables, strict=True
+    ):
         assert single_variable.shape == mirrored_variable.shape
         replicas = _replica_values(mirrored_variable)
         # Both replicas hold the same value ...
         for replica in replicas[1:]:
             np.testing.assert_array_equal(replica, replicas[0])
         # ... and it equals the single-device value.
-        largest = max(largest, float(np.max(np.abs(replicas[0] - np.asarray(single_variable)))))
+        largest = max(
+            largest, float(np.max(np.abs(replicas[0] - np.asarray(single_variable))))
+        )
     print(f"largest |mirrored - single| over all variables ({loss}): {largest:.3g}")
     assert largest <= TOLERANCE
 

@@ -29,7 +29,9 @@ def _one_step_weights(strategy):
         gan = GAN(generator, discriminator, seed=3)
         gan.compile()
     images, _ = data.load_arrays("digits", "train")
-    dataset = data.from_array(images[:GLOBAL_BATCH], batch_size=GLOBAL_BATCH, shuffle=False)
+    dataset = data.from_array(
+        images[:GLOBAL_BATCH], batch_size=GLOBAL_BATCH, shuffle=False
+    )
     gan.fit(dataset, epochs=1, verbose=0, shuffle=False)
     return [v.numpy() for v in gan.variables]
 
@@ -49,13 +51,19 @@ def test_two_workers_equal_one_device(tmp_path):
     import tensorflow as tf
 
     cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
-    repository = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    repository = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    )
     workers = []
     for index in range(2):
         environment = {
             **os.environ,
-            "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
-            "PYTHONPATH": os.pathsep.join([repository, os.environ.get("PYTHONPATH", "")]),
+            "TF_CONFIG": json.dumps(
+                {"cluster": cluster, "task": {"type": "worker", "index": index}}
+            ),
+            "PYTHONPATH": os.pathsep.join(
+                [repository, os.environ.get("PYTHONPATH", "")]
+            ),
             "TF_CPP_MIN_LOG_LEVEL": "2",
         }
         workers.append(

@@ -55,20 +55,32 @@ ORACLES = {
         lambda f, r: np.mean(-np.log(_sigmoid(f - r))),
     ),
     "relativistic_average": (
-        lambda r, f: np.mean(-np.log(_sigmoid(_ra(r, f)[0])))
-        + np.mean(-np.log(1 - _sigmoid(_ra(r, f)[1]))),
-        lambda f, r: np.mean(-np.log(_sigmoid(_ra(f, r)[0])))
-        + np.mean(-np.log(1 - _sigmoid(_ra(f, r)[1]))),
+        lambda r, f: (
+            np.mean(-np.log(_sigmoid(_ra(r, f)[0])))
+            + np.mean(-np.log(1 - _sigmoid(_ra(r, f)[1])))
+        ),
+        lambda f, r: (
+            np.mean(-np.log(_sigmoid(_ra(f, r)[0])))
+            + np.mean(-np.log(1 - _sigmoid(_ra(f, r)[1])))
+        ),
     ),
     "relativistic_average_least_squares": (
-        lambda r, f: np.mean((_ra(r, f)[0] - 1) ** 2) + np.mean((_ra(r, f)[1] + 1) ** 2),
-        lambda f, r: np.mean((_ra(f, r)[0] - 1) ** 2) + np.mean((_ra(f, r)[1] + 1) ** 2),
+        lambda r, f: (
+            np.mean((_ra(r, f)[0] - 1) ** 2) + np.mean((_ra(r, f)[1] + 1) ** 2)
+        ),
+        lambda f, r: (
+            np.mean((_ra(f, r)[0] - 1) ** 2) + np.mean((_ra(f, r)[1] + 1) ** 2)
+        ),
     ),
     "relativistic_average_hinge": (
-        lambda r, f: np.mean(np.maximum(0, 1 - _ra(r, f)[0]))
-        + np.mean(np.maximum(0, 1 + _ra(r, f)[1])),
-        lambda f, r: np.mean(np.maximum(0, 1 - _ra(f, r)[0]))
-        + np.mean(np.maximum(0, 1 + _ra(f, r)[1])),
+        lambda r, f: (
+            np.mean(np.maximum(0, 1 - _ra(r, f)[0]))
+            + np.mean(np.maximum(0, 1 + _ra(r, f)[1]))
+        ),
+        lambda f, r: (
+            np.mean(np.maximum(0, 1 - _ra(f, r)[0]))
+            + np.mean(np.maximum(0, 1 + _ra(f, r)[1]))
+        ),
     ),
 }
 ALL_LOSSES = gan_losses.names()
@@ -86,8 +98,12 @@ def test_golden_values_for_any_rank(name, shape):
     d_oracle, g_oracle = ORACLES[name]
     expected_d = d_oracle(REAL_LOGITS.astype("float64"), FAKE_LOGITS.astype("float64"))
     expected_g = g_oracle(FAKE_LOGITS.astype("float64"), REAL_LOGITS.astype("float64"))
-    np.testing.assert_allclose(float(loss.discriminator_loss(real, fake)), expected_d, rtol=1e-5)
-    np.testing.assert_allclose(float(loss.generator_loss(fake, real)), expected_g, rtol=1e-5)
+    np.testing.assert_allclose(
+        float(loss.discriminator_loss(real, fake)), expected_d, rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        float(loss.generator_loss(fake, real)), expected_g, rtol=1e-5
+    )
 
 
 # An undecided discriminator: logits inside every loss's active region (below the LSGAN
@@ -152,12 +168,20 @@ def test_maximum_likelihood_gradient_is_the_density_ratio():
 
 def test_least_squares_second_scheme():
     # a=-1, b=1, c=0 (Mao et al. 2017, eq. 9).
-    loss = gan_losses.LeastSquaresLoss(fake_target=-1, real_target=1, generator_target=0)
+    loss = gan_losses.LeastSquaresLoss(
+        fake_target=-1, real_target=1, generator_target=0
+    )
     r, f = REAL_LOGITS.astype("float64"), FAKE_LOGITS.astype("float64")
     expected_d = 0.5 * np.mean((r - 1) ** 2) + 0.5 * np.mean((f + 1) ** 2)
-    np.testing.assert_allclose(float(loss.discriminator_loss(r, f)), expected_d, rtol=1e-5)
-    np.testing.assert_allclose(float(loss.generator_loss(f)), 0.5 * np.mean(f**2), rtol=1e-5)
-    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(loss))
+    np.testing.assert_allclose(
+        float(loss.discriminator_loss(r, f)), expected_d, rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        float(loss.generator_loss(f)), 0.5 * np.mean(f**2), rtol=1e-5
+    )
+    restored = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(loss)
+    )
     assert restored.get_config() == loss.get_config()
 
 
@@ -189,11 +213,18 @@ def test_one_fit_step_with_every_loss_changes_both_networks(name):
     g_before = [v.numpy().copy() for v in generator.trainable_variables]
     d_before = [v.numpy().copy() for v in discriminator.trainable_variables]
     history = gan.fit(
-        data.from_array(images[:16], batch_size=16, seed=0), epochs=1, verbose=0, shuffle=False
+        data.from_array(images[:16], batch_size=16, seed=0),
+        epochs=1,
+        verbose=0,
+        shuffle=False,
     )
     for key in ("d_loss", "g_loss", "real_logits", "fake_logits"):
         assert np.isfinite(history.history[key][0]), key
-    assert any(not np.array_equal(b, v.numpy()) for b, v in zip(g_before, generator.trainable_variables))
     assert any(
-        not np.array_equal(b, v.numpy()) for b, v in zip(d_before, discriminator.trainable_variables)
+        not np.array_equal(b, v.numpy())
+        for b, v in zip(g_before, generator.trainable_variables, strict=True)
+    )
+    assert any(
+        not np.array_equal(b, v.numpy())
+        for b, v in zip(d_before, discriminator.trainable_variables, strict=True)
     )

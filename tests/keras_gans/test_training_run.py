@@ -1,4 +1,5 @@
-"""The main job: run folder contents, NaN handling with a loadable last checkpoint, resume."""
+"""The main job: run folder contents, NaN handling with a loadable last checkpoint,
+resume."""
 
 import dataclasses
 import json
@@ -19,7 +20,7 @@ TINY = dataclasses.replace(
 )
 
 
-class Interrupted(Exception):
+class SimulatedInterruptionError(Exception):
     pass
 
 
@@ -32,7 +33,7 @@ class InterruptAtEpoch(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == self.epoch:
-            raise Interrupted()
+            raise SimulatedInterruptionError()
 
 
 class PoisonAtEpoch(keras.callbacks.Callback):
@@ -57,23 +58,40 @@ def test_run_folder_holds_every_artifact(tmp_path):
     gan, history = training_run.train(TINY, out=str(out), seed=0, verbose=0)
     samples = sorted(os.listdir(out / "samples"))
     assert samples == ["epoch_001.png", "epoch_002.png", "final.png"]
-    assert sorted(os.listdir(out / "checkpoints")) == ["epoch_001.keras", "epoch_002.keras"]
-    for name in ("loss_curves.png", "metrics.csv", "model.keras", "generator.keras", "config.json"):
+    assert sorted(os.listdir(out / "checkpoints")) == [
+        "epoch_001.keras",
+        "epoch_002.keras",
+    ]
+    for name in (
+        "loss_curves.png",
+        "metrics.csv",
+        "model.keras",
+        "generator.keras",
+        "config.json",
+    ):
         assert (out / name).exists(), name
     assert os.listdir(out / "tensorboard")
     with open(out / "metrics.csv") as file:
         assert file.readline().startswith("epoch,d_loss,fake_logits,g_loss,real_logits")
         assert len(file.readlines()) == 2
     config = json.loads((out / "config.json").read_text())
-    assert config["dataset"] == "digits" and config["seed"] == 0 and config["steps_per_epoch"] == 22
+    assert (
+        config["dataset"] == "digits"
+        and config["seed"] == 0
+        and config["steps_per_epoch"] == 22
+    )
     # The exported generator is the trained one.
     latents = np.random.default_rng(0).standard_normal((4, 16)).astype("float32")
     exported = training_run.load_generator(str(out))
-    np.testing.assert_allclose(exported.predict(latents, verbose=0), gan.generator.predict(latents, verbose=0))
+    np.testing.assert_allclose(
+        exported.predict(latents, verbose=0), gan.generator.predict(latents, verbose=0)
+    )
     assert len(history.history["d_loss"]) == 2
 
 
-def test_nan_loss_stops_with_step_and_loss_named_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_nan_loss_stops_with_step_and_loss_named_and_keeps_the_last_good_checkpoint(
+    tmp_path,
+):
     out = tmp_path / "run"
     with pytest.raises(NonFiniteLossError) as error:
         training_run.train(
@@ -95,19 +113,29 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     training_run.train(TINY, out=str(uninterrupted), seed=0, verbose=0)
 
     resumed = tmp_path / "resumed"
-    with pytest.raises(Interrupted):
+    with pytest.raises(SimulatedInterruptionError):
         training_run.train(
-            TINY, out=str(resumed), seed=0, verbose=0, extra_callbacks=[InterruptAtEpoch(1)]
+            TINY,
+            out=str(resumed),
+            seed=0,
+            verbose=0,
+            extra_callbacks=[InterruptAtEpoch(1)],
         )
     assert not (resumed / "model.keras").exists()
     _, history = training_run.train(TINY, out=str(resumed), seed=0, verbose=0)
     assert len(history.history["d_loss"]) == 1  # Only the second epoch ran.
 
-    for a, b in zip(_generator_weights(str(uninterrupted)), _generator_weights(str(resumed))):
+    for a, b in zip(
+        _generator_weights(str(uninterrupted)),
+        _generator_weights(str(resumed)),
+        strict=True,
+    ):
         np.testing.assert_array_equal(a, b)
     full = keras.models.load_model(uninterrupted / "model.keras")
     again = keras.models.load_model(resumed / "model.keras")
-    for a, b in zip(full.discriminator.weights, again.discriminator.weights):
+    for a, b in zip(
+        full.discriminator.weights, again.discriminator.weights, strict=True
+    ):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     # Both epochs' rows are in the CSV of the resumed run.
     assert len((resumed / "metrics.csv").read_text().strip().splitlines()) == 3
