@@ -25,7 +25,9 @@ def pytest_collection_modifyitems(config, items):
     """Skip TensorFlow-only tests when another backend is selected."""
     if keras.backend.backend() == "tensorflow":
         return
-    skip = pytest.mark.skip(reason=f"needs TensorFlow, backend is {keras.backend.backend()}")
+    skip = pytest.mark.skip(
+        reason=f"needs TensorFlow, backend is {keras.backend.backend()}"
+    )
     for item in items:
         if "tensorflow_only" in item.keywords:
             item.add_marker(skip)

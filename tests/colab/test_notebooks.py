@@ -20,10 +20,17 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_in_smoke_mode(path, monkeypatch):
     monkeypatch.setenv("KERAS_GANS_SMOKE", "1")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([REPOSITORY, os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([REPOSITORY, os.environ.get("PYTHONPATH", "")])
+    )
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": REPOSITORY}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": REPOSITORY}},
+    ).execute()
     errors = [
         output
         for cell in notebook.cells
