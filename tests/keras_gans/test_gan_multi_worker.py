@@ -46,6 +46,7 @@ def _free_ports(count):
     return ports
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_two_workers_equal_one_device(tmp_path):
     import tensorflow as tf

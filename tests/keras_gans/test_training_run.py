@@ -108,6 +108,7 @@ def test_nan_loss_stops_with_step_and_loss_named_and_keeps_the_last_good_checkpo
     assert np.all(np.isfinite(restored.generate(4, seed=0)))
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     uninterrupted = tmp_path / "uninterrupted"
     training_run.train(TINY, out=str(uninterrupted), seed=0, verbose=0)
