@@ -27,7 +27,9 @@ def _run_doctests(module_name):
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
         verbose=False,
     )
-    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {module_name}"
+    assert result.failed == 0, (
+        f"{result.failed} docstring example(s) failed in {module_name}"
+    )
     return result.attempted
 
 

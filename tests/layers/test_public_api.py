@@ -39,4 +39,6 @@ def test_layers_import_no_tensorflow():
 
     for path in pathlib.Path(layers.__file__).parent.glob("*.py"):
         source = path.read_text()
-        assert "import tensorflow" not in source and "from tensorflow" not in source, path.name
+        assert "import tensorflow" not in source and "from tensorflow" not in source, (
+            path.name
+        )
