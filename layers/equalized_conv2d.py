@@ -5,27 +5,10 @@ import math
 import keras
 from keras import ops
 
+from layers._arguments import pair_of_positive_integers
+
 # He's gain for ReLU and leaky ReLU layers, the default of `gain`.
 RELU_GAIN = math.sqrt(2.0)
-
-
-def _as_pair(value, name):
-    """Returns `value` as a pair of positive integers or raises a ValueError."""
-    if isinstance(value, int):
-        pair = (value, value)
-    elif isinstance(value, (list, tuple)):
-        pair = tuple(value)
-    else:
-        pair = ()
-    if len(pair) != 2 or not all(
-        isinstance(item, int) and not isinstance(item, bool) and item > 0
-        for item in pair
-    ):
-        raise ValueError(
-            f"`{name}` should be a positive integer or a pair of positive "
-            f"integers. Received: `{name}={value}`"
-        )
-    return pair
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -97,8 +80,8 @@ class EqualizedConv2D(keras.layers.Layer):
             raise ValueError(
                 f"`filters` should be a positive integer. Received: `filters={filters}`"
             )
-        self.kernel_size = _as_pair(kernel_size, "kernel_size")
-        self.strides = _as_pair(strides, "strides")
+        self.kernel_size = pair_of_positive_integers(kernel_size, "kernel_size")
+        self.strides = pair_of_positive_integers(strides, "strides")
         if padding not in ("same", "valid"):
             raise ValueError(
                 f'`padding` should be "same" or "valid". Received: `padding={padding}`'

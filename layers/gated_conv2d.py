@@ -3,24 +3,9 @@
 import keras
 from keras import ops
 
+from layers._arguments import pair_of_positive_integers
+
 PADDINGS = ("same", "valid")
-
-
-def _pair_of_positive_integers(value, name):
-    pair = (value, value) if isinstance(value, int) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(
-            isinstance(item, int) and not isinstance(item, bool) and item > 0
-            for item in pair
-        )
-    ):
-        raise ValueError(
-            f"`{name}` should be a positive integer or a tuple of 2 positive "
-            f"integers. Received: `{name}={value}`"
-        )
-    return tuple(pair)
 
 
 def _clone_initializer(initializer, seed_offset):
@@ -116,11 +101,11 @@ class GatedConv2D(keras.layers.Layer):
                 f"`use_bias` should be a bool. Received: `use_bias={use_bias}`"
             )
         self.filters = filters
-        self.kernel_size = _pair_of_positive_integers(kernel_size, "kernel_size")
-        self.strides = _pair_of_positive_integers(strides, "strides")
+        self.kernel_size = pair_of_positive_integers(kernel_size, "kernel_size")
+        self.strides = pair_of_positive_integers(strides, "strides")
         self.padding = padding
         self.activation = keras.activations.get(activation)
-        self.dilation_rate = _pair_of_positive_integers(dilation_rate, "dilation_rate")
+        self.dilation_rate = pair_of_positive_integers(dilation_rate, "dilation_rate")
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)

@@ -2,24 +2,9 @@
 
 import keras
 
+from layers._arguments import pair_of_positive_integers
+
 INTERPOLATIONS = ("nearest", "bilinear")
-
-
-def _pair_of_positive_integers(value, name):
-    pair = (value, value) if isinstance(value, int) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(
-            isinstance(item, int) and not isinstance(item, bool) and item > 0
-            for item in pair
-        )
-    ):
-        raise ValueError(
-            f"`{name}` should be a positive integer or a tuple of 2 positive "
-            f"integers. Received: `{name}={value}`"
-        )
-    return tuple(pair)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -98,7 +83,7 @@ class UpsampleConv2D(keras.layers.Layer):
                 f"`use_bias` should be a bool. Received: `use_bias={use_bias}`"
             )
         self.filters = filters
-        self.kernel_size = _pair_of_positive_integers(kernel_size, "kernel_size")
+        self.kernel_size = pair_of_positive_integers(kernel_size, "kernel_size")
         self.scale = scale
         self.interpolation = interpolation
         self.activation = keras.activations.get(activation)

@@ -15,7 +15,7 @@ def _modules(package):
     return sorted(
         ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for path in (ROOT / package).rglob("*.py")
-        if path.name not in ("__init__.py", "__main__.py")
+        if not path.name.startswith("_")  # private helpers, __init__, __main__
     )
 
 
