@@ -12,7 +12,7 @@ ROOT = pathlib.Path(__file__).parents[1]
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_ruff(command):
     ruff = shutil.which("ruff")
-    assert ruff, "ruff is not installed: pip install -r requirements-dev.txt"
+    assert ruff, "ruff is not installed: pip install '.[dev]'"
     result = subprocess.run(
         [ruff, *command, "."], cwd=ROOT, capture_output=True, text=True
     )

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python benchmarks/layers_benchmark.py
+    python tests/benchmarks/layers_benchmark.py
 
 For every row of `ROWS`, two models are built: a small discriminator WITH the
 layer and the same discriminator WITHOUT it (or with the named alternative,
@@ -28,7 +28,7 @@ import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
