@@ -8,7 +8,7 @@ Run folder layout (`out/`):
     metrics.csv              one row of logs per epoch (Keras CSVLogger)
     loss_curves.png          metrics.csv plotted, redrawn every epoch
     tensorboard/             TensorBoard logs
-    checkpoints/epoch_NNN.keras   the whole GAN after every epoch (loadable)
+    checkpoints/epoch_NNN.keras   the whole GAN after each of the last 3 epochs
     backup/                  Keras BackupAndRestore state while a run is unfinished
     model.keras              the final GAN (generator, discriminator, optimizers)
     generator.keras          the final generator alone
@@ -35,6 +35,7 @@ __all__ = ["load_generator", "sample", "train"]
 
 NUM_SAMPLE_LATENTS = 64  # Samples in every grid (an 8x8 grid).
 SAMPLE_LATENT_SEED_OFFSET = 10_007  # The grid's latents differ from the training draws.
+NUM_CHECKPOINTS_KEPT = 3  # The newest per-epoch checkpoints left in checkpoints/.
 NUM_REFERENCE_POINTS = 2_500  # Real points under the 2-D scatter plots (M5's count).
 
 
@@ -175,8 +176,8 @@ def train(
             )
         ),
         keras.callbacks.BackupAndRestore(paths["backup"]),
-        keras.callbacks.ModelCheckpoint(
-            os.path.join(paths["checkpoints"], "epoch_{epoch:03d}.keras")
+        gan_callbacks.RollingCheckpoint(
+            paths["checkpoints"], keep=NUM_CHECKPOINTS_KEPT
         ),
         csv_logger,
         gan_callbacks.LossCurves(csv_path, os.path.join(out, "loss_curves.png")),
