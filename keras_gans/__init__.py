@@ -3,6 +3,8 @@
 - `keras_gans.GAN`: a generator + a discriminator + a loss, trained by `model.fit`.
 - `keras_gans.losses`: the adversarial losses L1-L8, one contract, a registry by name.
 - `keras_gans.architectures`: DCGAN and MLP builders.
+- `keras_gans.metrics`: FID, KID, Inception Score, precision/recall and 2-D mode
+  coverage as functions of features.
 - `keras_gans.data`: `tf.data` pipelines scaled to [-1, 1] (offline built-ins, tfds,
   NumPy arrays, image folders).
 - `python -m keras_gans train | sample`: the command line.
@@ -10,9 +12,9 @@
 The drop-in layers live in the sibling package `layers` (Keras 3 only, any backend).
 """
 
-from keras_gans import architectures, data, losses
+from keras_gans import architectures, data, losses, metrics
 from keras_gans.models import GAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "architectures", "data", "losses", "__version__"]
+__all__ = ["GAN", "architectures", "data", "losses", "metrics", "__version__"]
