@@ -46,6 +46,7 @@ class EqualizedConv2D(keras.layers.Layer):
 
     Call arguments:
         inputs: float tensor `[batch, height, width, channels]`.
+        training: unused; the layer behaves the same in training and inference.
 
     Returns:
         A tensor `[batch, new_height, new_width, filters]`.
@@ -127,7 +128,7 @@ class EqualizedConv2D(keras.layers.Layer):
                 shape=(self.filters,), name="bias", initializer="zeros"
             )
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         outputs = ops.conv(
             inputs,
             self.kernel * self.runtime_scale,

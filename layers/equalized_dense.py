@@ -42,6 +42,7 @@ class EqualizedDense(keras.layers.Layer):
 
     Call arguments:
         inputs: float tensor `[..., input_dim]`.
+        training: unused; the layer behaves the same in training and inference.
 
     Returns:
         A tensor `[..., units]`.
@@ -112,7 +113,7 @@ class EqualizedDense(keras.layers.Layer):
                 shape=(self.units,), name="bias", initializer="zeros"
             )
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         outputs = ops.matmul(inputs, self.kernel * self.runtime_scale)
         if self.use_bias:
             outputs = outputs + self.bias * self.lr_multiplier

@@ -21,8 +21,9 @@ class PixelNormalization(keras.layers.Layer):
     policy.
 
     Args:
-        epsilon: non-negative float added to the mean square before the square
-            root. Defaults to 1e-8, the paper's value.
+        epsilon: positive float added to the mean square before the square
+            root, so that an all-zero pixel stays zero instead of becoming NaN.
+            Defaults to 1e-8, the paper's value.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
@@ -50,11 +51,10 @@ class PixelNormalization(keras.layers.Layer):
         if (
             isinstance(epsilon, bool)
             or not isinstance(epsilon, (int, float))
-            or not epsilon >= 0
+            or not epsilon > 0
         ):
             raise ValueError(
-                "`epsilon` should be a non-negative number. "
-                f"Received: `epsilon={epsilon}`"
+                f"`epsilon` should be a positive number. Received: `epsilon={epsilon}`"
             )
         self.epsilon = float(epsilon)
 

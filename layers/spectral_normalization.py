@@ -1,3 +1,5 @@
+"""Spectral normalization as a reparameterisation W / sigma(W) that keeps W stored."""
+
 import keras
 from keras import ops
 

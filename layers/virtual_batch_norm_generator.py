@@ -1,3 +1,5 @@
+"""A generator wrapper that feeds a fixed reference batch to its VBN layers."""
+
 import keras
 import numpy as np
 from keras import ops

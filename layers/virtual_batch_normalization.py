@@ -1,3 +1,5 @@
+"""Virtual batch normalization: statistics of a fixed reference batch plus x."""
+
 import keras
 from keras import ops
 

@@ -9,10 +9,16 @@ from keras_test_case import TestCase
 from layers.gated_conv2d import GatedConv2D
 
 
-def convolution_loop(inputs, kernel, bias, strides, padding):
-    """Cross-correlation with TensorFlow's "same"/"valid" padding rules."""
+def convolution_loop(inputs, kernel, bias, strides, padding, dilation_rate=1):
+    """Cross-correlation with TensorFlow's "same"/"valid" padding rules.
+
+    A dilated kernel is a kernel of extent (size - 1) * dilation_rate + 1 that
+    reads every `dilation_rate`-th input pixel.
+    """
     batch_size, height, width, _ = inputs.shape
     kernel_height, kernel_width, _, filters = kernel.shape
+    kernel_height = (kernel_height - 1) * dilation_rate + 1
+    kernel_width = (kernel_width - 1) * dilation_rate + 1
     if padding == "same":
         output_height = -(-height // strides)
         output_width = -(-width // strides)
@@ -34,7 +40,11 @@ def convolution_loop(inputs, kernel, bias, strides, padding):
     for row in range(output_height):
         for column in range(output_width):
             top, left = row * strides, column * strides
-            window = inputs[:, top : top + kernel_height, left : left + kernel_width]
+            window = inputs[
+                :,
+                top : top + kernel_height : dilation_rate,
+                left : left + kernel_width : dilation_rate,
+            ]
             output[:, row, column] = np.einsum("nhwc,hwcf->nf", window, kernel)
     return output + bias
 
@@ -59,16 +69,25 @@ class TestGatedConv2D(TestCase):
         )
 
     @pytest.mark.parametrize(
-        "kernel_size, strides, padding",
-        [(3, 1, "same"), (3, 2, "same"), (2, 1, "valid")],
+        "kernel_size, strides, padding, dilation_rate",
+        [
+            (3, 1, "same", 1),
+            (3, 2, "same", 1),
+            (2, 1, "valid", 1),
+            (3, 1, "same", 2),
+            (2, 1, "valid", 2),
+        ],
     )
-    def test_matches_numpy_convolutions(self, kernel_size, strides, padding):
+    def test_matches_numpy_convolutions(
+        self, kernel_size, strides, padding, dilation_rate
+    ):
         inputs = np.random.default_rng(1).normal(size=(2, 5, 6, 3)).astype("float32")
         layer = GatedConv2D(
             filters=4,
             kernel_size=kernel_size,
             strides=strides,
             padding=padding,
+            dilation_rate=dilation_rate,
             bias_initializer=keras.initializers.RandomNormal(stddev=0.5),
         )
         output = ops.convert_to_numpy(layer(inputs))
@@ -80,6 +99,7 @@ class TestGatedConv2D(TestCase):
                 ops.convert_to_numpy(convolution.bias).astype("float64"),
                 strides,
                 padding,
+                dilation_rate,
             )
 
         features = convolve(layer.feature_convolution)
@@ -100,7 +120,10 @@ class TestGatedConv2D(TestCase):
 
     @pytest.mark.parametrize(
         "kernel_initializer",
-        ["glorot_uniform", keras.initializers.RandomNormal(stddev=0.1, seed=3)],
+        [
+            keras.initializers.GlorotUniform(seed=3),
+            keras.initializers.RandomNormal(stddev=0.1, seed=3),
+        ],
     )
     def test_two_kernels_are_distinct(self, kernel_initializer):
         # One initializer instance draws the same values on every call: the

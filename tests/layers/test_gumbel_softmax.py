@@ -1,3 +1,5 @@
+"""GumbelSoftmax against NumPy softmax: limits, argmax frequencies, hard samples."""
+
 import keras
 import numpy as np
 import pytest

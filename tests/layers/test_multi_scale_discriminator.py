@@ -1,3 +1,5 @@
+"""MultiScaleDiscriminator against each discriminator on NumPy-pooled inputs."""
+
 import keras
 import numpy as np
 import pytest

@@ -1,3 +1,5 @@
+"""NoiseInjection against NumPy x + strength * noise, and the noise statistics."""
+
 import keras
 import numpy as np
 import pytest
@@ -97,7 +99,6 @@ class TestNoiseInjection(TestCase):
         np.testing.assert_array_equal(
             ops.convert_to_numpy(layer(inputs, training=False)), inputs
         )
-        assert np.max(np.abs(ops.convert_to_numpy(layer(inputs, training=True)))) > 0
         assert not np.allclose(
             ops.convert_to_numpy(layer(inputs, training=True)), inputs
         )

@@ -46,7 +46,7 @@ class TestPixelNormalization(TestCase):
         output = ops.convert_to_numpy(PixelNormalization(epsilon=0.03)(inputs))
         np.testing.assert_allclose(output, 0.1 / np.sqrt(0.01 + 0.03), rtol=1e-6)
 
-    @pytest.mark.parametrize("epsilon", [-1e-3, "small", None])
+    @pytest.mark.parametrize("epsilon", [0, 0.0, -1e-3, "small", None])
     def test_bad_epsilon_is_rejected(self, epsilon):
         with pytest.raises(ValueError, match=f"Received: `epsilon={epsilon}`"):
             PixelNormalization(epsilon=epsilon)

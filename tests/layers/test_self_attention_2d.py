@@ -1,3 +1,5 @@
+"""SelfAttention2D against a NumPy SAGAN attention, with and without key pooling."""
+
 import keras
 import numpy as np
 import pytest

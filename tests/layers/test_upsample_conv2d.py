@@ -18,6 +18,37 @@ def nearest_upsample_loop(inputs, scale):
     return output
 
 
+def bilinear_upsample_loop(inputs, scale):
+    """Bilinear resize with half-pixel centres, edge pixels repeated.
+
+    Output pixel o samples the input at (o + 0.5) / scale - 0.5, between its
+    two nearest input pixels, clamped to the image (as
+    `keras.ops.image.resize(..., interpolation="bilinear", antialias=False)`,
+    which `keras.layers.UpSampling2D` calls).
+    """
+    batch_size, height, width, channels = inputs.shape
+
+    def neighbours(output_index, size):
+        position = (output_index + 0.5) / scale - 0.5
+        lower = int(np.floor(position))
+        fraction = position - lower
+        return min(max(lower, 0), size - 1), min(max(lower + 1, 0), size - 1), fraction
+
+    output = np.zeros((batch_size, height * scale, width * scale, channels))
+    for row in range(height * scale):
+        top, bottom, row_fraction = neighbours(row, height)
+        for column in range(width * scale):
+            left, right, column_fraction = neighbours(column, width)
+            upper = (1 - column_fraction) * inputs[:, top, left] + (
+                column_fraction * inputs[:, top, right]
+            )
+            lower = (1 - column_fraction) * inputs[:, bottom, left] + (
+                column_fraction * inputs[:, bottom, right]
+            )
+            output[:, row, column] = (1 - row_fraction) * upper + row_fraction * lower
+    return output
+
+
 def same_convolution_loop(inputs, kernel, bias):
     """Stride-1 cross-correlation with "same" zero padding (extra pad after)."""
     batch_size, height, width, _ = inputs.shape
@@ -69,6 +100,30 @@ class TestUpsampleConv2D(TestCase):
             nearest_upsample_loop(inputs.astype("float64"), scale), kernel, bias
         )
         np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-5)
+
+    @pytest.mark.parametrize("kernel_size, scale", [(3, 2), ((2, 3), 3)])
+    def test_bilinear_equals_numpy_resize_then_numpy_convolution(
+        self, kernel_size, scale
+    ):
+        inputs = np.random.default_rng(4).normal(size=(2, 3, 4, 2)).astype("float32")
+        layer = UpsampleConv2D(
+            filters=3,
+            kernel_size=kernel_size,
+            scale=scale,
+            interpolation="bilinear",
+            bias_initializer=keras.initializers.RandomNormal(stddev=1.0),
+        )
+        output = ops.convert_to_numpy(layer(inputs))
+        kernel = ops.convert_to_numpy(layer.convolution.kernel).astype("float64")
+        bias = ops.convert_to_numpy(layer.convolution.bias).astype("float64")
+        expected = same_convolution_loop(
+            bilinear_upsample_loop(inputs.astype("float64"), scale), kernel, bias
+        )
+        np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-5)
+        nearest = same_convolution_loop(
+            nearest_upsample_loop(inputs.astype("float64"), scale), kernel, bias
+        )
+        assert not np.allclose(output, nearest, atol=1e-2)
 
     def test_bilinear_upsampling_is_smooth(self):
         # A single bright pixel: nearest gives a 2x2 block of equal values,
