@@ -2,7 +2,8 @@
 
 `load(name, ...)` accepts:
 - a built-in offline dataset: "digits" (scikit-learn's 8x8 handwritten digits, with
-  labels), "ring8" and "grid25" (2-D Gaussian mixtures, the M5 protocol);
+  labels), "ring8" and "grid25" (2-D Gaussian mixtures, the M5 protocol),
+  "stacked_digits" (three digits as the channels of an 8x8x3 image, 1,000 modes);
 - a folder of images;
 - any image dataset of tensorflow-datasets by name (mnist, fashion_mnist, cifar10,
   celeb_a, svhn_cropped, ...).
@@ -29,7 +30,7 @@ __all__ = [
     "scale_to_unit_range",
 ]
 
-BUILTIN_DATASETS = ("digits", "ring8", "grid25")
+BUILTIN_DATASETS = ("digits", "ring8", "grid25", "stacked_digits")
 # Examples of tensorflow-datasets names that `load` accepts (any image dataset works).
 TFDS_EXAMPLES = ("mnist", "fashion_mnist", "cifar10", "celeb_a", "svhn_cropped")
 _RESIZE_METHODS = ("bilinear", "nearest", "pad")
@@ -68,11 +69,17 @@ def load_arrays(name, split="train", image_size=None, resize="bilinear"):
     Args:
         name: One of `BUILTIN_DATASETS`.
         split: "train", "test" (or "all" for digits).
-        image_size: digits only: resize the 8x8 images to this size.
+        image_size: digits and stacked_digits only: resize the 8x8 images to this
+            size.
         resize: How: "bilinear", "nearest" or "pad" (centre on a -1 background).
     """
     if name == "digits":
         images, labels = builtin.digits(split)
+        if image_size is not None and image_size != images.shape[1]:
+            images = _resize_images(images, image_size, resize)
+        return images, labels
+    if name == "stacked_digits":
+        images, labels = builtin.stacked_digits(split)
         if image_size is not None and image_size != images.shape[1]:
             images = _resize_images(images, image_size, resize)
         return images, labels
@@ -103,15 +110,16 @@ def load(
     """Loads a dataset by name as a batched, shuffled, prefetched `tf.data.Dataset`.
 
     Args:
-        name: A built-in ("digits", "ring8", "grid25"), a folder of images, or a
-            tensorflow-datasets image dataset name.
+        name: A built-in ("digits", "ring8", "grid25", "stacked_digits"), a folder
+            of images, or a tensorflow-datasets image dataset name.
         batch_size: Examples per batch (the last incomplete batch is dropped).
         split: "train" or "test" ("all" for digits; any tfds split string for tfds).
+            stacked_digits: `builtin.STACKED_DIGITS_SIZES` images per split.
         shuffle: Shuffle every epoch; `seed` makes the order repeat.
         seed: Shuffle seed.
         image_size: Resize images to `image_size x image_size` (digits: 8 by default,
             16 with `resize="pad"` or "bilinear"; folders: 64 by default).
-        resize: digits only: "bilinear", "nearest" or "pad".
+        resize: digits and stacked_digits only: "bilinear", "nearest" or "pad".
         with_labels: Yield `(images, labels)` instead of images.
         data_dir, download: tensorflow-datasets only (see `from_tfds`).
         channels: folders only: 1, 3 or 4.

@@ -8,6 +8,8 @@ Nothing here touches the network, so tests and the default run work anywhere.
 - `ring8`: 8 Gaussians on the unit circle at angles 2*pi*k/8, k = 0..7 (no duplicated
   endpoint), standard deviation 0.01 (the M5 protocol).
 - `grid25`: 25 Gaussians with means in {-4, -2, 0, 2, 4}^2, standard deviation 0.05.
+- `stacked_digits`: three digits of one split as the channels of an 8x8x3 image,
+  1,000 modes (the Stacked-MNIST analogue, catalogue M6).
 
 Mixture points are not images: they are not rescaled. Labels of a mixture are the
 index of the component each point came from.
@@ -15,7 +17,7 @@ index of the component each point came from.
 
 import numpy as np
 
-__all__ = ["MIXTURES", "digits", "mixture", "mixture_means"]
+__all__ = ["MIXTURES", "digits", "mixture", "mixture_means", "stacked_digits"]
 
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2
@@ -31,6 +33,9 @@ MIXTURES = {
 # Points per split of the mixtures: enough that an epoch is a few hundred steps at
 # batch 256 and the M5 protocol's 2,500 evaluation samples are a small fraction.
 MIXTURE_SIZES = {"train": 51_200, "test": 10_240}
+# Images per split of stacked digits: about 25 per mode of the 1,000 for training
+# (100 batches of 256) and about 10 per mode for evaluation.
+STACKED_DIGITS_SIZES = {"train": 25_600, "test": 10_240}
 
 
 def mixture_means(name):
@@ -100,3 +105,62 @@ def digits(split="train"):
     if split == "train":
         return train_images, train_labels
     return test_images, test_labels
+
+
+def stacked_digits(split="train", num_samples=None, seed=None):
+    """Three digits of a split stacked as the channels of one image: 1,000 modes.
+
+    The Stacked-MNIST construction of Metz et al. 2017 ("Unrolled Generative
+    Adversarial Networks", https://arxiv.org/abs/1611.02163), also used by VEEGAN
+    (https://arxiv.org/abs/1705.07761) and PacGAN (https://arxiv.org/abs/1712.04086),
+    on the 8x8 `digits`: for each image, three indices are drawn uniformly with
+    replacement from the split, and the three digit images become channels 0, 1
+    and 2. The label is the mode `100 * l0 + 10 * l1 + l2`, in 0..999, where `lc` is
+    the digit of channel `c`. Counting how many of the 1,000 modes a generator's
+    samples reach (`keras_gans.metrics.stacked_digits_mode_coverage`) measures mode
+    collapse. Train images use only the TRAIN digits and test images only the TEST
+    digits, so the splits share no digit image.
+
+    Args:
+        split: "train" or "test" (of `digits`, see `digits`).
+        num_samples: Positive number of stacked images; by default
+            `STACKED_DIGITS_SIZES[split]` (25,600 train, 10,240 test).
+        seed: Seed of the draw; by default one fixed per split (0 train, 1 test), so
+            the data repeat.
+
+    Returns:
+        `(images [n, 8, 8, 3] float32 in [-1, 1], labels [n] int32 in 0..999)`.
+
+    Example:
+
+    >>> images, labels = stacked_digits("test", num_samples=4)
+    >>> images.shape, labels.shape, bool(labels.max() < 1000)
+    ((4, 8, 8, 3), (4,), True)
+    """
+    if split not in STACKED_DIGITS_SIZES:
+        raise ValueError(
+            f"Unknown split {split!r} for 'stacked_digits'. "
+            f"Expected one of {sorted(STACKED_DIGITS_SIZES)}."
+        )
+    if num_samples is None:
+        num_samples = STACKED_DIGITS_SIZES[split]
+    if (
+        isinstance(num_samples, bool)
+        or not isinstance(num_samples, (int, np.integer))
+        or num_samples < 1
+    ):
+        raise ValueError(
+            "`num_samples` should be a positive integer. "
+            f"Received: `num_samples={num_samples!r}`."
+        )
+    if seed is None:
+        seed = 0 if split == "train" else 1
+    images, labels = digits(split)
+    rng = np.random.default_rng(seed)
+    indices = rng.integers(0, len(images), size=(int(num_samples), 3))  # [n, 3]
+    stacked = np.transpose(images[indices, :, :, 0], (0, 2, 3, 1))  # [n, 8, 8, 3]
+    channel_labels = labels[indices]  # [n, 3]
+    modes = (
+        100 * channel_labels[:, 0] + 10 * channel_labels[:, 1] + channel_labels[:, 2]
+    )
+    return stacked.astype("float32"), modes.astype("int32")

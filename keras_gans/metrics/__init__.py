@@ -1,21 +1,43 @@
-"""Sample-quality metrics M1-M5 as pure functions of features (NumPy in, floats out).
+"""Sample-quality metrics M1-M7: functions of features, a streaming FID, extractors.
 
 - `frechet_distance`, `FeatureStatistics`, `frechet_distance_from_statistics` (M2, FID)
 - `kernel_inception_distance` (M3, KID)
 - `inception_score` (M1, IS)
 - `precision_recall` (M4, improved precision and recall)
 - `mode_coverage_2d`, `mode_coverage_for_mixture` (M5, 2-D mixtures)
+- `digits_mode_coverage`, `stacked_digits_mode_coverage` (M6, digits and stacked
+  digits, with the digits classifier)
+- `DigitsFeatures`, `build_digits_classifier`, `load_digits_classifier`,
+  `train_digits_classifier` (M7, the offline digits classifier shipped with the
+  package)
+- `FrechetDistance` (M2 as a streaming `keras.metrics.Metric`, `keras.ops` only)
+- `InceptionFeatures`, `FeatureExtractorUnavailableError` (M7, InceptionV3 pool
+  features and logits)
 
-Inputs are features (or classifier outputs) already extracted from samples; every
-computation is in float64. The numbers depend on the feature extractor and the sample
+The functions take features (or classifier outputs) already extracted from samples
+and compute in float64. The numbers depend on the feature extractor and the sample
 counts, so report both with every figure.
 """
 
+from keras_gans.metrics.digits_classifier import (
+    DigitsFeatures,
+    build_digits_classifier,
+    load_digits_classifier,
+    train_digits_classifier,
+)
+from keras_gans.metrics.digits_coverage import (
+    digits_mode_coverage,
+    stacked_digits_mode_coverage,
+)
 from keras_gans.metrics.frechet_distance import (
     FeatureStatistics,
     frechet_distance,
     frechet_distance_from_moments,
     frechet_distance_from_statistics,
+)
+from keras_gans.metrics.inception_features import (
+    FeatureExtractorUnavailableError,
+    InceptionFeatures,
 )
 from keras_gans.metrics.inception_score import inception_score
 from keras_gans.metrics.kernel_inception_distance import (
@@ -27,16 +49,26 @@ from keras_gans.metrics.mode_coverage import (
     mode_coverage_for_mixture,
 )
 from keras_gans.metrics.precision_recall import precision_recall
+from keras_gans.metrics.streaming import FrechetDistance
 
 __all__ = [
+    "DigitsFeatures",
+    "FeatureExtractorUnavailableError",
     "FeatureStatistics",
+    "FrechetDistance",
+    "InceptionFeatures",
+    "build_digits_classifier",
+    "digits_mode_coverage",
     "frechet_distance",
     "frechet_distance_from_moments",
     "frechet_distance_from_statistics",
     "inception_score",
     "kernel_inception_distance",
+    "load_digits_classifier",
     "mode_coverage_2d",
     "mode_coverage_for_mixture",
     "polynomial_kernel",
     "precision_recall",
+    "stacked_digits_mode_coverage",
+    "train_digits_classifier",
 ]
