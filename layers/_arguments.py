@@ -21,3 +21,19 @@ def pair_of_positive_integers(value, name):
             f"integers. Received: `{name}={value}`"
         )
     return tuple(pair)
+
+
+def check_positive_integer(value, name):
+    """Raises a ValueError naming `name` unless `value` is an int >= 1 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"`{name}` should be a positive integer. Received: `{name}={value}`"
+        )
+
+
+def check_positive_number(value, name):
+    """Raises a ValueError naming `name` unless `value` is an int or float > 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(
+            f"`{name}` should be a positive number. Received: `{name}={value}`"
+        )

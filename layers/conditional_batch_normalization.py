@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_number
+
 CONDITIONING_MODES = ("labels", "vector")
 
 
@@ -113,14 +115,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
                 "`momentum` should be a number in [0, 1). "
                 f"Received: `momentum={momentum}`"
             )
-        if (
-            isinstance(epsilon, bool)
-            or not isinstance(epsilon, (int, float))
-            or not epsilon > 0
-        ):
-            raise ValueError(
-                f"`epsilon` should be a positive number. Received: `epsilon={epsilon}`"
-            )
+        check_positive_number(epsilon, "epsilon")
         self.num_classes = num_classes
         self.conditioning = conditioning
         self.momentum = float(momentum)

@@ -5,7 +5,11 @@ import math
 import keras
 from keras import ops
 
-from layers._arguments import pair_of_positive_integers
+from layers._arguments import (
+    check_positive_integer,
+    check_positive_number,
+    pair_of_positive_integers,
+)
 
 # He's gain for ReLU and leaky ReLU layers, the default of `gain`.
 RELU_GAIN = math.sqrt(2.0)
@@ -77,10 +81,7 @@ class EqualizedConv2D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
-            raise ValueError(
-                f"`filters` should be a positive integer. Received: `filters={filters}`"
-            )
+        check_positive_integer(filters, "filters")
         self.kernel_size = pair_of_positive_integers(kernel_size, "kernel_size")
         self.strides = pair_of_positive_integers(strides, "strides")
         if padding not in ("same", "valid"):
@@ -88,14 +89,7 @@ class EqualizedConv2D(keras.layers.Layer):
                 f'`padding` should be "same" or "valid". Received: `padding={padding}`'
             )
         for name, value in (("gain", gain), ("lr_multiplier", lr_multiplier)):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not value > 0
-            ):
-                raise ValueError(
-                    f"`{name}` should be a positive number. Received: `{name}={value}`"
-                )
+            check_positive_number(value, name)
         if not isinstance(use_bias, bool):
             raise ValueError(
                 f"`use_bias` should be a bool. Received: `use_bias={use_bias}`"

@@ -5,6 +5,8 @@ import math
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_integer, check_positive_number
+
 # He's gain for ReLU and leaky ReLU layers, the default of `gain`.
 RELU_GAIN = math.sqrt(2.0)
 
@@ -70,19 +72,9 @@ class EqualizedDense(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(
-                f"`units` should be a positive integer. Received: `units={units}`"
-            )
+        check_positive_integer(units, "units")
         for name, value in (("gain", gain), ("lr_multiplier", lr_multiplier)):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not value > 0
-            ):
-                raise ValueError(
-                    f"`{name}` should be a positive number. Received: `{name}={value}`"
-                )
+            check_positive_number(value, name)
         if not isinstance(use_bias, bool):
             raise ValueError(
                 f"`use_bias` should be a bool. Received: `use_bias={use_bias}`"

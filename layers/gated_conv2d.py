@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers._arguments import pair_of_positive_integers
+from layers._arguments import check_positive_integer, pair_of_positive_integers
 
 PADDINGS = ("same", "valid")
 
@@ -88,10 +88,7 @@ class GatedConv2D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
-            raise ValueError(
-                f"`filters` should be a positive integer. Received: `filters={filters}`"
-            )
+        check_positive_integer(filters, "filters")
         if padding not in PADDINGS:
             raise ValueError(
                 f"`padding` should be one of {PADDINGS}. Received: `padding={padding}`"

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_integer
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class MinibatchDiscrimination(keras.layers.Layer):
@@ -63,10 +65,7 @@ class MinibatchDiscrimination(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         for name, value in (("num_kernels", num_kernels), ("kernel_dim", kernel_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` should be a positive integer. Received: `{name}={value}`"
-                )
+            check_positive_integer(value, name)
         self.num_kernels = num_kernels
         self.kernel_dim = kernel_dim
         self.kernel_initializer = keras.initializers.get(kernel_initializer)

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_integer
+
 # Added to the variance before the square root, as in StyleGAN2.
 VARIANCE_EPSILON = 1e-8
 
@@ -74,10 +76,7 @@ class MinibatchStdDev(keras.layers.Layer):
     def __init__(self, group_size=4, num_channels=1, **kwargs):
         super().__init__(**kwargs)
         for name, value in (("group_size", group_size), ("num_channels", num_channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` should be a positive integer. Received: `{name}={value}`"
-                )
+            check_positive_integer(value, name)
         self.group_size = group_size
         self.num_channels = num_channels
 

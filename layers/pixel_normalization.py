@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_number
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class PixelNormalization(keras.layers.Layer):
@@ -48,14 +50,7 @@ class PixelNormalization(keras.layers.Layer):
 
     def __init__(self, epsilon=1e-8, **kwargs):
         super().__init__(**kwargs)
-        if (
-            isinstance(epsilon, bool)
-            or not isinstance(epsilon, (int, float))
-            or not epsilon > 0
-        ):
-            raise ValueError(
-                f"`epsilon` should be a positive number. Received: `epsilon={epsilon}`"
-            )
+        check_positive_number(epsilon, "epsilon")
         self.epsilon = float(epsilon)
 
     def build(self, input_shape):

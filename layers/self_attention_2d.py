@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_integer
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class SelfAttention2D(keras.layers.Layer):
@@ -86,10 +88,7 @@ class SelfAttention2D(keras.layers.Layer):
             ("key_divisor", key_divisor),
             ("value_divisor", value_divisor),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` should be a positive integer. Received: `{name}={value}`"
-                )
+            check_positive_integer(value, name)
         if not isinstance(downsample_keys, bool):
             raise ValueError(
                 "`downsample_keys` should be a bool. "

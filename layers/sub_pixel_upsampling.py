@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_integer
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class SubPixelUpsampling(keras.layers.Layer):
@@ -49,10 +51,7 @@ class SubPixelUpsampling(keras.layers.Layer):
 
     def __init__(self, scale, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
-            raise ValueError(
-                f"`scale` should be a positive integer. Received: `scale={scale}`"
-            )
+        check_positive_integer(scale, "scale")
         self.scale = scale
 
     def _check_input_shape(self, input_shape):

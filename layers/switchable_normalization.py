@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from layers._arguments import check_positive_number
+
 # Order of the statistics in `mean_weights` and `variance_weights`.
 STATISTICS = ("instance", "layer", "batch")
 
@@ -73,14 +75,7 @@ class SwitchableNormalization(keras.layers.Layer):
                 "`momentum` should be a number in [0, 1). "
                 f"Received: `momentum={momentum}`"
             )
-        if (
-            isinstance(epsilon, bool)
-            or not isinstance(epsilon, (int, float))
-            or not epsilon > 0
-        ):
-            raise ValueError(
-                f"`epsilon` should be a positive number. Received: `epsilon={epsilon}`"
-            )
+        check_positive_number(epsilon, "epsilon")
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
 

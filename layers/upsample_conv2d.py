@@ -2,7 +2,7 @@
 
 import keras
 
-from layers._arguments import pair_of_positive_integers
+from layers._arguments import check_positive_integer, pair_of_positive_integers
 
 INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -69,10 +69,7 @@ class UpsampleConv2D(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         for name, value in (("filters", filters), ("scale", scale)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` should be a positive integer. Received: `{name}={value}`"
-                )
+            check_positive_integer(value, name)
         if interpolation not in INTERPOLATIONS:
             raise ValueError(
                 f"`interpolation` should be one of {INTERPOLATIONS}. "
