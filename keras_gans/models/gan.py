@@ -1,22 +1,29 @@
-"""The GAN model: a generator, a discriminator and an adversarial loss, trained by
-`fit`.
+"""The GAN model: a generator, a discriminator, an adversarial loss, penalties and
+tricks, trained by `fit`.
 
-One `train_step` serves every loss of `keras_gans.losses` (they share one contract).
-Each step is the alternating algorithm of Goodfellow et al. 2014 (Algorithm 1):
+One `train_step` serves every loss of `keras_gans.losses` (they share one contract)
+and every option of `GAN.compile`, which compose freely. Each step is the alternating
+algorithm of Goodfellow et al. 2014 (Algorithm 1):
 
-1. Discriminator step: draw latents, generate a batch, score the real batch and the
-   generated batch in **separate** forward passes (so BatchNormalization statistics
-   never mix real and fake, technique T19), and descend `d_loss(real, fake)`.
+1. Discriminator step(s): draw latents, generate a batch, score the real batch and
+   the generated batch in **separate** forward passes (so BatchNormalization
+   statistics never mix real and fake, technique T19), and descend
+   `d_loss(real, fake)` plus the discriminator's penalties. With
+   `discriminator_steps=k` (T12) each batch is split into k strided parts, one per
+   step.
 2. Generator step: draw fresh latents, generate, score, and descend
-   `g_loss(fake, real)`.
+   `g_loss(fake, real)` (or feature matching, or the unrolled objective) plus the
+   generator's penalties.
+
+With `single_loss=True` (T14) the two steps become one simultaneous step of one
+optimizer on one scalar loss.
 
 The step is TensorFlow-specific (`tf.GradientTape`, `tf.distribute`). Under a
 `tf.distribute` strategy each replica's loss is its local batch mean divided by the
 number of replicas, so the gradients that the optimizer sums across replicas are
-those of the global-batch mean: one step with N replicas equals one step on one
-device with the same global batch (tested). Latents are drawn for the global batch
-from one `keras.random.SeedGenerator` and each replica takes its own slice, so
-replicas never draw the same latents and a seeded run repeats exactly.
+those of the global-batch mean, and every random draw is made for the global batch
+and sliced per replica (`keras_gans.distribution`): one step with N replicas equals
+one step on one device with the same global batch (tested for every option).
 
 Reference: Goodfellow et al. 2014, https://arxiv.org/abs/1406.2661
 """
@@ -25,7 +32,23 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_gans import distribution
 from keras_gans import losses as gan_losses
+from keras_gans import penalties as gan_penalties
+from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching_loss
+from keras_gans.tricks.generator_ema import GeneratorEMA, copy_model
+from keras_gans.tricks.historical_averaging import (
+    HistoricalAveraging,
+    ParameterAverage,
+)
+from keras_gans.tricks.instance_noise import InstanceNoise
+from keras_gans.tricks.label_smoothing import (
+    LabelSmoothing,
+    smoothed_discriminator_loss,
+)
+from keras_gans.tricks.packing import pack
+from keras_gans.tricks.single_loss import single_loss as single_loss_objective
+from keras_gans.tricks.unrolled import look_ahead_variables
 
 __all__ = ["GAN"]
 
@@ -34,22 +57,8 @@ DEFAULT_OPTIMIZER = {
     "class_name": "Adam",
     "config": {"learning_rate": 2e-4, "beta_1": 0.5},
 }
-
-
-def _replica_position():
-    """(replica index, number of replicas) of the current replica context."""
-    context = tf.distribute.get_replica_context()
-    if context is None:  # Cross-replica context: behave as a single replica.
-        return 0, 1
-    return context.replica_id_in_sync_group, context.num_replicas_in_sync
-
-
-def _in_multi_worker_mode():
-    strategy = tf.distribute.get_strategy()
-    return (
-        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-        and strategy.extended._in_multi_worker_mode()
-    )
+# The unrolled look-ahead's step size η (plain gradient steps; see tricks/unrolled.py).
+DEFAULT_UNROLLED_LEARNING_RATE = 1e-2
 
 
 def _split_real_data(data):
@@ -70,23 +79,63 @@ def _regularization(model):
     return sum(model.losses, 0.0)
 
 
+def _gradient_norm(gradients, scaled_loss_per_unit):
+    """The global L2 norm of this replica's gradients, in units of its own batch mean
+    (undoing the 1/num_replicas and the loss scale)."""
+    squares = [
+        ops.sum(ops.square(ops.cast(g, "float32"))) for g in gradients if g is not None
+    ]
+    return ops.sqrt(sum(squares, 0.0)) / scaled_loss_per_unit
+
+
+def _option(value, option_class, argument, from_value=None):
+    """`value` as an instance of `option_class`, or None (disabled).
+
+    Accepts None/False (disabled), an instance, a config dict from a saved model, or a
+    plain value that `from_value` turns into an instance.
+    """
+    if value is None or value is False:
+        return None
+    if isinstance(value, option_class):
+        return value
+    if isinstance(value, dict) and "class_name" in value:
+        return keras.saving.deserialize_keras_object(value)
+    if from_value is not None:
+        return from_value(value)
+    raise ValueError(
+        f"`{argument}` should be None or a {option_class.__name__}. "
+        f"Received: `{argument}={value!r}`."
+    )
+
+
+def _check_non_negative_integer(argument, value, minimum):
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(
+            f"`{argument}` should be an integer >= {minimum}. "
+            f"Received: `{argument}={value!r}`."
+        )
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class GAN(keras.Model):
     """A generative adversarial network that trains with `model.fit`.
 
     Holds a generator `G: latents -> images` and a discriminator
     `D: images -> logits` (raw logits, higher = more real; any rank >= 1). `fit` runs
-    one discriminator step then one generator step per batch of real data, for any
-    adversarial loss of `keras_gans.losses`.
+    the discriminator step(s) then one generator step per batch of real data, for any
+    adversarial loss of `keras_gans.losses` and any combination of the penalties and
+    tricks that `compile` takes.
 
     Args:
         generator: A built Keras model mapping latents `[batch, *latent_shape]` to
             images in [-1, 1] (use a tanh output).
-        discriminator: A built Keras model mapping images to logits.
+        discriminator: A built Keras model mapping images to logits. With
+            `compile(packing=m)` its input has m times the images' channels.
         latent_dim: The latent shape without the batch axis (an int or a tuple).
             Defaults to the generator's input shape.
-        seed: Seed of the model's `SeedGenerator`: latents repeat exactly for a given
-            seed on CPU. `None` draws a random seed.
+        seed: Seed of the model's `SeedGenerator`: latents and every other random draw
+            of the step repeat exactly for a given seed on CPU. `None` draws a random
+            seed.
 
     Example:
 
@@ -96,7 +145,7 @@ class GAN(keras.Model):
     ...     architectures.mlp_discriminator(input_dim=2),
     ...     seed=0,
     ... )
-    >>> gan.compile(loss="hinge")
+    >>> gan.compile(loss="hinge", penalties=["r1"])
     >>> gan.generate(5).shape
     (5, 2)
     """
@@ -142,10 +191,7 @@ class GAN(keras.Model):
         self.latent_shape = latent_shape
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.real_logits_tracker = keras.metrics.Mean(name="real_logits")
-        self.fake_logits_tracker = keras.metrics.Mean(name="fake_logits")
+        self.ema_generator = None
         self.built = True
 
     # --- Keras plumbing ---------------------------------------------------------------
@@ -156,28 +202,74 @@ class GAN(keras.Model):
     @property
     def metrics(self):
         # Listed here so Keras resets them at the start of every epoch.
-        return [
-            self.d_loss_tracker,
-            self.g_loss_tracker,
-            self.real_logits_tracker,
-            self.fake_logits_tracker,
-        ]
+        return list(getattr(self, "_trackers", {}).values())
 
     def compile(
-        self, d_optimizer=None, g_optimizer=None, loss="non_saturating", **kwargs
+        self,
+        d_optimizer=None,
+        g_optimizer=None,
+        loss="non_saturating",
+        *,
+        penalties=(),
+        discriminator_steps=1,
+        label_smoothing=None,
+        instance_noise=None,
+        feature_matching=None,
+        historical_averaging=None,
+        generator_ema=None,
+        unrolled_steps=0,
+        unrolled_learning_rate=DEFAULT_UNROLLED_LEARNING_RATE,
+        unrolled_first_order=False,
+        packing=1,
+        single_loss=False,
+        generator_loss_weight=1.0,
+        optimizer=None,
+        **kwargs,
     ):
-        """Configures the two optimizers and the adversarial loss.
+        """Configures the optimizers, the adversarial loss, penalties and tricks.
+
+        Every option composes with every other (a few pairs that have no meaning
+        together raise a ValueError saying so).
 
         Args:
             d_optimizer: The discriminator's optimizer (instance, name or config).
                 Defaults to DCGAN's Adam(2e-4, beta_1=0.5).
-            g_optimizer: The generator's optimizer; a separate instance (TTUR is a
-                different learning rate here). Defaults as `d_optimizer`.
+            g_optimizer: The generator's optimizer, a separate instance. TTUR (T11,
+                Heusel et al. 2017) is a different learning rate here, e.g.
+                D Adam(4e-4) and G Adam(1e-4). Defaults as `d_optimizer`.
             loss: A name from `keras_gans.losses.names()` or a `GANLoss`.
+            penalties: Penalties P1-P7 (`keras_gans.penalties`: names such as "gp",
+                "r1", "clip" or `Penalty` instances). Each logs its value under its
+                name.
+            discriminator_steps: k discriminator steps per generator step (T12). Each
+                batch of B images is split into k strided parts of B / k, one per D
+                step (so every D step sees new real images); the G step generates
+                B / k images. Feed batches of k·B for D steps of B.
+            label_smoothing: One-sided label smoothing (T4): a real target (0.9), a
+                (low, high) range, or a `LabelSmoothing`.
+            instance_noise: Annealed noise on D's inputs (T9): an `InstanceNoise` or
+                a number (its initial stddev).
+            feature_matching: Feature matching for G (T1): True (D's last hidden
+                layer), a layer name, or a `FeatureMatching`.
+            historical_averaging: Historical averaging (T3): a weight λ or a
+                `HistoricalAveraging`. Logs `d_history` and `g_history`.
+            generator_ema: An EMA copy of G for sampling and export (T13): a decay β
+                or a `GeneratorEMA`. `generate`, `save_generator` and the evaluation
+                callback then use `ema_generator`.
+            unrolled_steps: k look-ahead D steps for the G loss (T15); 0 disables.
+            unrolled_learning_rate: The look-ahead's step size η.
+            unrolled_first_order: Do not differentiate through the look-ahead.
+            packing: PacGAN degree m (T16): D judges packs of m samples; D's input
+                needs m times the images' channels, and batches must divide by m.
+            single_loss: One optimizer over G and D and one scalar loss (T14);
+                simultaneous updates. Give `optimizer` instead of `d_optimizer` and
+                `g_optimizer`.
+            generator_loss_weight: λ of the single loss (G's share).
+            optimizer: The single-loss optimizer (only with `single_loss=True`).
             **kwargs: Passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`).
         """
-        for argument in ("optimizer", "loss_weights", "metrics"):
+        for argument in ("loss_weights", "metrics"):
             if argument in kwargs:
                 raise ValueError(
                     f"GAN.compile takes `d_optimizer`, `g_optimizer` and `loss`; "
@@ -185,23 +277,158 @@ class GAN(keras.Model):
                     f"Received: `{argument}={kwargs[argument]}`."
                 )
         super().compile(**kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer or DEFAULT_OPTIMIZER)
-        self.g_optimizer = keras.optimizers.get(g_optimizer or DEFAULT_OPTIMIZER)
-        if self.d_optimizer is self.g_optimizer:
-            raise ValueError(
-                "`d_optimizer` and `g_optimizer` must be two optimizer instances: an "
-                "optimizer keeps state for one set of variables. Received the same "
-                f"object twice: {self.d_optimizer}."
-            )
-        if keras.config.dtype_policy().name == "mixed_float16":
-            self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer)
-            self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
         self.adversarial_loss = gan_losses.get(loss)
+        self._configure_optimizers(d_optimizer, g_optimizer, optimizer, single_loss)
+        self.single_loss = bool(single_loss)
+        self.generator_loss_weight = float(generator_loss_weight)
+        self.penalties = [gan_penalties.get(penalty) for penalty in penalties or ()]
+        _check_non_negative_integer("discriminator_steps", discriminator_steps, 1)
+        _check_non_negative_integer("unrolled_steps", unrolled_steps, 0)
+        _check_non_negative_integer("packing", packing, 1)
+        self.discriminator_steps = discriminator_steps
+        self.unrolled_steps = unrolled_steps
+        self.unrolled_learning_rate = float(unrolled_learning_rate)
+        self.unrolled_first_order = bool(unrolled_first_order)
+        self.packing = packing
+        self.label_smoothing = _option(
+            label_smoothing,
+            LabelSmoothing,
+            "label_smoothing",
+            lambda target: LabelSmoothing(real_target=target),
+        )
+        if self.label_smoothing is not None:
+            self.label_smoothing.check_loss(self.adversarial_loss)
+        self.instance_noise = _option(
+            instance_noise,
+            InstanceNoise,
+            "instance_noise",
+            lambda stddev: InstanceNoise(initial_stddev=stddev),
+        )
+        self.feature_matching = _option(
+            feature_matching,
+            FeatureMatching,
+            "feature_matching",
+            lambda value: FeatureMatching(None if value is True else value),
+        )
+        self.historical_averaging = _option(
+            historical_averaging,
+            HistoricalAveraging,
+            "historical_averaging",
+            lambda weight: HistoricalAveraging(weight=weight),
+        )
+        self.generator_ema_option = _option(
+            generator_ema,
+            GeneratorEMA,
+            "generator_ema",
+            lambda decay: GeneratorEMA(decay=decay),
+        )
+        self._check_combinations()
+        self._build_compiled_state()
         self._gan_compile_kwargs = kwargs
+
+    def _configure_optimizers(self, d_optimizer, g_optimizer, optimizer, single_loss):
+        if single_loss:
+            if d_optimizer is not None or g_optimizer is not None:
+                raise ValueError(
+                    "With `single_loss=True` one optimizer trains both players: give "
+                    "`optimizer`, not `d_optimizer`/`g_optimizer`. Received: "
+                    f"`d_optimizer={d_optimizer}`, `g_optimizer={g_optimizer}`."
+                )
+            self.optimizer = keras.optimizers.get(optimizer or DEFAULT_OPTIMIZER)
+            self.d_optimizer = self.g_optimizer = None
+            optimizers = {"optimizer": self.optimizer}
+        else:
+            if optimizer is not None:
+                raise ValueError(
+                    "`optimizer` is the single-loss optimizer (`single_loss=True`); "
+                    "alternating training takes `d_optimizer` and `g_optimizer`. "
+                    f"Received: `optimizer={optimizer}`."
+                )
+            self.d_optimizer = keras.optimizers.get(d_optimizer or DEFAULT_OPTIMIZER)
+            self.g_optimizer = keras.optimizers.get(g_optimizer or DEFAULT_OPTIMIZER)
+            if self.d_optimizer is self.g_optimizer:
+                raise ValueError(
+                    "`d_optimizer` and `g_optimizer` must be two optimizer instances: "
+                    "an optimizer keeps state for one set of variables. Received the "
+                    f"same object twice: {self.d_optimizer}."
+                )
+            optimizers = {"d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer}
+        if keras.config.dtype_policy().name == "mixed_float16":
+            for attribute, value in optimizers.items():
+                setattr(self, attribute, keras.optimizers.LossScaleOptimizer(value))
         # Build the optimizers' slots now (inside the strategy scope, when there is
         # one), so that weight loading and BackupAndRestore find them.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        if single_loss:
+            self.optimizer.build(self._all_trainable_variables())
+        else:
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
+
+    def _all_trainable_variables(self):
+        return (
+            self.discriminator.trainable_variables + self.generator.trainable_variables
+        )
+
+    def _check_combinations(self):
+        if self.single_loss and (self.discriminator_steps > 1 or self.unrolled_steps):
+            raise ValueError(
+                "`single_loss=True` makes one simultaneous step per batch, so it has "
+                "no separate discriminator steps or look-ahead. Received: "
+                f"`discriminator_steps={self.discriminator_steps}`, "
+                f"`unrolled_steps={self.unrolled_steps}`."
+            )
+        if self.feature_matching is not None and self.unrolled_steps:
+            raise ValueError(
+                "Feature matching replaces the generator's adversarial loss, so there "
+                "is nothing to unroll. Use one of `feature_matching` and "
+                f"`unrolled_steps` (received `unrolled_steps={self.unrolled_steps}`)."
+            )
+        for penalty in self.penalties:
+            if self.single_loss and not penalty.adds_loss:
+                raise ValueError(
+                    f"The constraint {penalty.name!r} acts after a discriminator step, "
+                    "which `single_loss=True` does not have. Use a gradient penalty."
+                )
+
+    def _build_compiled_state(self):
+        """Creates the state the options need (inside the strategy scope, if any)."""
+        self.feature_model = (
+            self.feature_matching.feature_model(self.discriminator)
+            if self.feature_matching is not None
+            else None
+        )
+        players = self.historical_averaging.players if self.historical_averaging else ()
+        self.discriminator_history = (
+            ParameterAverage(
+                self.discriminator.trainable_variables, name="discriminator_history"
+            )
+            if "discriminator" in players
+            else None
+        )
+        self.generator_history = (
+            ParameterAverage(self.generator.trainable_variables, name="generator_history")
+            if "generator" in players
+            else None
+        )
+        self.ema_generator = (
+            copy_model(self.generator, name="ema_generator")
+            if self.generator_ema_option is not None
+            else None
+        )
+        names = ["d_loss", "g_loss", "real_logits", "fake_logits"]
+        names += [penalty.name for penalty in self.penalties]
+        if self.discriminator_history is not None:
+            names.append("d_history")
+        if self.generator_history is not None:
+            names.append("g_history")
+        if self.instance_noise is not None:
+            names.append("instance_noise")
+        names += ["d_grad_norm", "g_grad_norm"]
+        if len(set(names)) != len(names):
+            raise ValueError(
+                f"Two options log under the same name: {names}. Give each penalty once."
+            )
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     # Keras does not save SeedGenerator states with the weights; the latent state is
     # saved here so a restored run (BackupAndRestore, load_model) draws the latents an
@@ -223,25 +450,41 @@ class GAN(keras.Model):
     def get_compile_config(self):
         if not self.compiled:
             return None
+        serialize = keras.saving.serialize_keras_object
+        if self.single_loss:
+            optimizers = {"optimizer": serialize(self.optimizer)}
+        else:
+            optimizers = {
+                "d_optimizer": serialize(self.d_optimizer),
+                "g_optimizer": serialize(self.g_optimizer),
+            }
         return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "loss": keras.saving.serialize_keras_object(self.adversarial_loss),
+            **optimizers,
+            "loss": serialize(self.adversarial_loss),
+            "penalties": [serialize(penalty) for penalty in self.penalties],
+            "discriminator_steps": self.discriminator_steps,
+            "label_smoothing": serialize(self.label_smoothing),
+            "instance_noise": serialize(self.instance_noise),
+            "feature_matching": serialize(self.feature_matching),
+            "historical_averaging": serialize(self.historical_averaging),
+            "generator_ema": serialize(self.generator_ema_option),
+            "unrolled_steps": self.unrolled_steps,
+            "unrolled_learning_rate": self.unrolled_learning_rate,
+            "unrolled_first_order": self.unrolled_first_order,
+            "packing": self.packing,
+            "single_loss": self.single_loss,
+            "generator_loss_weight": self.generator_loss_weight,
             **self._gan_compile_kwargs,
         }
 
     def compile_from_config(self, config):
         config = dict(config)
-        self.compile(
-            d_optimizer=keras.saving.deserialize_keras_object(
-                config.pop("d_optimizer")
-            ),
-            g_optimizer=keras.saving.deserialize_keras_object(
-                config.pop("g_optimizer")
-            ),
-            loss=keras.saving.deserialize_keras_object(config.pop("loss")),
-            **config,
-        )
+        deserialize = keras.saving.deserialize_keras_object
+        for key in ("d_optimizer", "g_optimizer", "optimizer", "loss"):
+            if key in config:
+                config[key] = deserialize(config[key])
+        config["penalties"] = [deserialize(p) for p in config.get("penalties", [])]
+        self.compile(**config)
 
     def get_config(self):
         return {
@@ -261,97 +504,308 @@ class GAN(keras.Model):
             config["latent_dim"] = tuple(config["latent_dim"])
         return cls(**config)
 
-    # --- Training ---------------------------------------------------------------------
+    # --- Training: the pieces ---------------------------------------------------------
 
     def sample_latents(self, batch_size):
         """This replica's `[batch_size, *latent_shape]` slice of the global latent
         batch.
 
         Every replica draws the same global batch from the shared seed state (so the
-        state stays identical across replicas) and keeps rows
-        `[replica * batch_size, (replica + 1) * batch_size)`.
+        state stays identical across replicas) and keeps its own rows.
         """
-        replica, num_replicas = _replica_position()
-        global_latents = keras.random.normal(
-            (batch_size * num_replicas, *self.latent_shape), seed=self.seed_generator
+        return distribution.normal_for_replica(
+            (batch_size, *self.latent_shape), self.seed_generator
         )
-        return global_latents[replica * batch_size : (replica + 1) * batch_size]
 
-    def _distributed_mean(self, loss, optimizer):
-        """The per-replica loss whose replica-summed gradient is the global-batch
-        mean's."""
-        _, num_replicas = _replica_position()
+    @property
+    def training_steps(self):
+        """How many train steps have run (the generator's optimizer's iterations)."""
+        optimizer = self.optimizer if self.single_loss else self.g_optimizer
+        return optimizer.iterations
+
+    def _discriminator_input(self, images):
+        """What D sees of a batch: instance noise (T9), then PacGAN packing (T16)."""
+        if self.instance_noise is not None:
+            images = self.instance_noise(
+                images, self.training_steps, self.seed_generator
+            )
+        return pack(images, self.packing)
+
+    def _discriminator_loss(self, real_logits, fake_logits):
+        if self.label_smoothing is None:
+            return self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
+        real_targets, fake_targets = self.label_smoothing.targets(
+            ops.shape(real_logits)[0], self.seed_generator
+        )
+        return smoothed_discriminator_loss(
+            self.adversarial_loss, real_logits, fake_logits, real_targets, fake_targets
+        )
+
+    def _penalty_terms(self, player, real_input, fake_input, step, logs):
+        """The sum of `player`'s penalty terms; their values go into `logs`."""
+        total = 0.0
+        for penalty in self.penalties:
+            if penalty.player != player or not penalty.adds_loss:
+                continue
+            term, value = penalty(
+                self.discriminator,
+                self.generator,
+                real_input,
+                fake_input,
+                self.seed_generator,
+                step,
+            )
+            total += term
+            logs[penalty.name] = value
+        return total
+
+    def _history_term(self, history, variables, log_name, logs):
+        if history is None:
+            return 0.0
+        value = history.penalty(variables)
+        logs[log_name] = value
+        return self.historical_averaging.weight * value
+
+    @staticmethod
+    def _replica_share(loss, optimizer):
+        """What a replica differentiates: its loss / num_replicas (so the
+        replica-summed gradients are those of the global-batch mean), times the
+        mixed-precision loss scale. Call it inside the tape."""
+        _, num_replicas = distribution.replica_position()
         return optimizer.scale_loss(loss / num_replicas)
 
-    def _discriminator_step(self, real_images, batch_size):
+    def _apply(self, optimizer, tape, scaled_loss, variables, norm_name, logs):
+        """One optimizer step on the replica's share of the loss."""
+        gradients = tape.gradient(scaled_loss, variables)
+        logs[norm_name] = _gradient_norm(gradients, self._replica_share(1.0, optimizer))
+        optimizer.apply_gradients(zip(gradients, variables, strict=True))
+
+    def _generator_adversarial_loss(self, real_input, fake_input):
+        """G's loss against D (or D's look-ahead, T15), or feature matching (T1)."""
+        if self.feature_model is not None:
+            return feature_matching_loss(
+                self.feature_model(real_input, training=True),
+                self.feature_model(fake_input, training=True),
+            ), None
+        needs_real = self.adversarial_loss.generator_needs_real_logits
+        if self.unrolled_steps:
+            _, num_replicas = distribution.replica_position()
+            trainable = look_ahead_variables(
+                self.discriminator,
+                lambda real, fake: (
+                    self.adversarial_loss.discriminator_loss(real, fake) / num_replicas
+                ),
+                real_input,
+                fake_input,
+                self.unrolled_steps,
+                self.unrolled_learning_rate,
+                self.unrolled_first_order,
+            )
+            non_trainable = self.discriminator.non_trainable_variables
+
+            def discriminator(images):
+                logits, _ = self.discriminator.stateless_call(
+                    trainable, non_trainable, images, training=True
+                )
+                return logits
+
+        else:
+
+            def discriminator(images):
+                return self.discriminator(images, training=True)
+
+        fake_logits = discriminator(fake_input)
+        real_logits = discriminator(real_input) if needs_real else None
+        return self.adversarial_loss.generator_loss(fake_logits, real_logits), fake_logits
+
+    # --- Training: the steps ----------------------------------------------------------
+
+    def _discriminator_step(self, real_images, logs):
+        batch_size = ops.shape(real_images)[0]
+        step = self.d_optimizer.iterations
         generated_images = self.generator(
             self.sample_latents(batch_size), training=True
         )
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(generated_images, training=True)
-            d_loss = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
-            scaled_loss = self._distributed_mean(
-                d_loss + _regularization(self.discriminator), self.d_optimizer
-            )
+        real_input = self._discriminator_input(real_images)
+        fake_input = self._discriminator_input(generated_images)
         variables = self.discriminator.trainable_variables
-        gradients = tape.gradient(scaled_loss, variables)
-        self.d_optimizer.apply_gradients(zip(gradients, variables, strict=True))
-        return d_loss, real_logits, fake_logits
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real_input, training=True)
+            fake_logits = self.discriminator(fake_input, training=True)
+            d_loss = self._discriminator_loss(real_logits, fake_logits)
+            total = (
+                d_loss
+                + _regularization(self.discriminator)
+                + self._penalty_terms(
+                    "discriminator", real_input, fake_input, step, logs
+                )
+                + self._history_term(
+                    self.discriminator_history, variables, "d_history", logs
+                )
+            )
+            scaled_loss = self._replica_share(total, self.d_optimizer)
+        self._apply(self.d_optimizer, tape, scaled_loss, variables, "d_grad_norm", logs)
+        for penalty in self.penalties:
+            if penalty.player == "discriminator" and not penalty.adds_loss:
+                logs[penalty.name] = penalty.constrain(
+                    self.discriminator, self.generator
+                )
+        if self.discriminator_history is not None:
+            self.discriminator_history.record(variables)
+        logs.update(d_loss=d_loss, real_logits=real_logits, fake_logits=fake_logits)
 
-    def _generator_step(self, real_images, batch_size):
+    def _generator_step(self, real_images, logs):
+        batch_size = ops.shape(real_images)[0]
+        step = self.g_optimizer.iterations
+        real_input = self._discriminator_input(real_images)
+        variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
             generated_images = self.generator(
                 self.sample_latents(batch_size), training=True
             )
-            fake_logits = self.discriminator(generated_images, training=True)
-            real_logits = (
-                self.discriminator(real_images, training=True)
-                if self.adversarial_loss.generator_needs_real_logits
-                else None
+            fake_input = self._discriminator_input(generated_images)
+            g_loss, _ = self._generator_adversarial_loss(real_input, fake_input)
+            total = (
+                g_loss
+                + _regularization(self.generator)
+                + self._penalty_terms("generator", real_input, fake_input, step, logs)
+                + self._history_term(
+                    self.generator_history, variables, "g_history", logs
+                )
             )
-            g_loss = self.adversarial_loss.generator_loss(fake_logits, real_logits)
-            scaled_loss = self._distributed_mean(
-                g_loss + _regularization(self.generator), self.g_optimizer
+            scaled_loss = self._replica_share(total, self.g_optimizer)
+        self._apply(self.g_optimizer, tape, scaled_loss, variables, "g_grad_norm", logs)
+        if self.generator_history is not None:
+            self.generator_history.record(variables)
+        logs["g_loss"] = g_loss
+
+    def _single_loss_step(self, real_images, logs):
+        """T14: one optimizer step on `d_loss + λ [g_loss - sg-g_loss]`."""
+        batch_size = ops.shape(real_images)[0]
+        step = self.optimizer.iterations
+        real_input = self._discriminator_input(real_images)
+        d_variables = self.discriminator.trainable_variables
+        g_variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            generated_images = self.generator(
+                self.sample_latents(batch_size), training=True
             )
-        variables = self.generator.trainable_variables
-        gradients = tape.gradient(scaled_loss, variables)
-        self.g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
-        return g_loss
+            fake_input = self._discriminator_input(generated_images)
+            stopped_fake_input = ops.stop_gradient(fake_input)
+            real_logits = self.discriminator(real_input, training=True)
+            fake_logits = self.discriminator(fake_input, training=True)
+            stopped_fake_logits = self.discriminator(stopped_fake_input, training=True)
+            generator_losses = {}
+            if self.feature_model is not None:
+                real_features = self.feature_model(real_input, training=True)
+                generator_losses = {
+                    "generator_loss": feature_matching_loss(
+                        real_features, self.feature_model(fake_input, training=True)
+                    ),
+                    "stopped_generator_loss": feature_matching_loss(
+                        real_features,
+                        self.feature_model(stopped_fake_input, training=True),
+                    ),
+                }
+            objective, d_loss, g_loss = single_loss_objective(
+                self.adversarial_loss,
+                real_logits,
+                fake_logits,
+                stopped_fake_logits,
+                self.generator_loss_weight,
+                **generator_losses,
+            )
+            if self.label_smoothing is not None:
+                smoothed = self._discriminator_loss(real_logits, stopped_fake_logits)
+                objective = objective - d_loss + smoothed
+                d_loss = smoothed
+            total = (
+                objective
+                + _regularization(self.discriminator)
+                + _regularization(self.generator)
+                + self._penalty_terms(
+                    "discriminator", real_input, stopped_fake_input, step, logs
+                )
+                + self._penalty_terms("generator", real_input, fake_input, step, logs)
+                + self._history_term(
+                    self.discriminator_history, d_variables, "d_history", logs
+                )
+                + self._history_term(
+                    self.generator_history, g_variables, "g_history", logs
+                )
+            )
+            scaled_loss = self._replica_share(total, self.optimizer)
+        self._apply(
+            self.optimizer,
+            tape,
+            scaled_loss,
+            d_variables + g_variables,
+            "d_grad_norm",
+            logs,
+        )
+        for history, variables in (
+            (self.discriminator_history, d_variables),
+            (self.generator_history, g_variables),
+        ):
+            if history is not None:
+                history.record(variables)
+        logs.update(
+            d_loss=d_loss,
+            g_loss=g_loss,
+            real_logits=real_logits,
+            fake_logits=fake_logits,
+            g_grad_norm=logs["d_grad_norm"],
+        )
 
     def train_step(self, data):
         real_images = _split_real_data(data)
-        batch_size = ops.shape(real_images)[0]
-        d_loss, real_logits, fake_logits = self._discriminator_step(
-            real_images, batch_size
-        )
-        g_loss = self._generator_step(real_images, batch_size)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.real_logits_tracker.update_state(
-            ops.mean(ops.cast(real_logits, "float32"))
-        )
-        self.fake_logits_tracker.update_state(
-            ops.mean(ops.cast(fake_logits, "float32"))
-        )
-        logs = {metric.name: metric.result() for metric in self.metrics}
-        if _in_multi_worker_mode():
+        logs = {}
+        if self.instance_noise is not None:
+            logs["instance_noise"] = self.instance_noise.stddev(self.training_steps)
+        if self.single_loss:
+            self._single_loss_step(real_images, logs)
+        else:
+            # T12: k strided parts of the batch, one per D step. Strided (not
+            # contiguous) parts make the same split on one device and on N replicas.
+            k = self.discriminator_steps
+            for part in range(k):
+                self._discriminator_step(real_images[part::k], logs)
+            self._generator_step(real_images[k - 1 :: k], logs)
+        if self.ema_generator is not None:
+            _, num_replicas = distribution.replica_position()
+            self.generator_ema_option.update(
+                self.ema_generator,
+                self.generator,
+                ops.shape(real_images)[0] // self.discriminator_steps * num_replicas,
+            )
+        for name, tracker in self._trackers.items():
+            tracker.update_state(ops.mean(ops.cast(logs[name], "float32")))
+        results = {name: tracker.result() for name, tracker in self._trackers.items()}
+        if distribution.in_multi_worker_mode():
             # Keras 3 reduces a step's outputs across workers with
             # `strategy.reduce("MEAN", value, axis=0)`, which rejects scalars
             # (tensorflow/tensorflow#72388); shape [1] reduces to the scalar.
-            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
+            results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
+        return results
 
     # --- Sampling and export ----------------------------------------------------------
 
-    def generate(self, num_images, seed=None, batch_size=256):
-        """Generates `num_images` samples (NumPy) with the generator in inference mode.
+    @property
+    def sampling_generator(self):
+        """The generator that samples and exports: the EMA copy when there is one."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
+    def generate(self, num_images, seed=None, batch_size=256, truncation=None):
+        """Generates `num_images` samples (NumPy) in inference mode, with the EMA
+        generator when `compile(generator_ema=...)` made one.
 
         Args:
             num_images: How many samples.
             seed: An int for a repeatable draw that leaves the model's seed state
                 untouched; `None` draws from the model's `SeedGenerator`.
             batch_size: How many samples per generator call.
+            truncation: The truncation trick (T17, BigGAN): latents are drawn from
+                N(0, 1) restricted to |z| <= `truncation`. `None` disables.
 
         Returns:
             A NumPy array `[num_images, *image_shape]`; images are in [-1, 1] when
@@ -366,10 +820,16 @@ class GAN(keras.Model):
         source = (
             self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
         )
-        latents = keras.random.normal((num_images, *self.latent_shape), seed=source)
-        return self.generator.predict(latents, batch_size=batch_size, verbose=0)
+        shape = (num_images, *self.latent_shape)
+        if truncation is None:
+            latents = keras.random.normal(shape, seed=source)
+        else:
+            from keras_gans.latent import truncated_normal
+
+            latents = truncated_normal(shape, truncation, seed=source)
+        return self.sampling_generator.predict(latents, batch_size=batch_size, verbose=0)
 
     def save_generator(self, filepath):
-        """Saves the generator alone as a `.keras` file (what `sample` and users
-        load)."""
-        self.generator.save(filepath)
+        """Saves the sampling generator alone (the EMA copy when there is one) as a
+        `.keras` file (what `sample` and users load)."""
+        self.sampling_generator.save(filepath)

@@ -1,0 +1,94 @@
+"""Instance noise (T9): Gaussian noise on every discriminator input, annealed to 0.
+
+Early in training the data and model distributions barely overlap, and a
+discriminator can separate them perfectly, leaving the generator no useful gradient.
+Adding N(0, σ²) noise to both real and generated images makes the two noisy
+distributions overlap; annealing σ to 0 recovers the original problem.
+
+Schedules (t = training step, T = `decay_steps`, σ0 = `initial_stddev`):
+- "linear": σ_t = σ0 · max(0, 1 - t / T), 0 from step T on;
+- "exponential": σ_t = σ0 · `final_fraction` ** (t / T), so σ_T = σ0 · final_fraction.
+
+Reference: Sønderby et al. 2016, "Amortised MAP Inference for Image
+Super-resolution", section 3.2 and appendix C, https://arxiv.org/abs/1610.04490;
+Arjovsky & Bottou 2017, https://arxiv.org/abs/1701.04862
+"""
+
+import keras
+from keras import ops
+
+from keras_gans import distribution
+
+__all__ = ["InstanceNoise"]
+
+SCHEDULES = ("linear", "exponential")
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class InstanceNoise:
+    """Annealed Gaussian noise on the discriminator's real and fake inputs (T9).
+
+    Args:
+        initial_stddev: σ0, in the units of the images ([-1, 1]); 0.1 by default.
+        decay_steps: T, the number of training steps of the schedule.
+        schedule: "linear" (to 0 at step T) or "exponential".
+        final_fraction: The exponential schedule's σ_T / σ0 (default 0.01).
+
+    Example:
+
+    >>> noise = InstanceNoise(initial_stddev=0.2, decay_steps=100)
+    >>> [round(float(noise.stddev(step)), 3) for step in (0, 50, 100, 200)]
+    [0.2, 0.1, 0.0, 0.0]
+    """
+
+    def __init__(
+        self, initial_stddev=0.1, decay_steps=10_000, schedule="linear", final_fraction=0.01
+    ):
+        if not isinstance(initial_stddev, (int, float)) or initial_stddev <= 0:
+            raise ValueError(
+                "`initial_stddev` should be a positive number. "
+                f"Received: `initial_stddev={initial_stddev!r}`."
+            )
+        if not isinstance(decay_steps, int) or decay_steps < 1:
+            raise ValueError(
+                "`decay_steps` should be a positive integer. "
+                f"Received: `decay_steps={decay_steps!r}`."
+            )
+        if schedule not in SCHEDULES:
+            raise ValueError(
+                f"`schedule` should be one of {SCHEDULES}. "
+                f"Received: `schedule={schedule!r}`."
+            )
+        if not isinstance(final_fraction, (int, float)) or not 0 < final_fraction < 1:
+            raise ValueError(
+                "`final_fraction` should be a number in (0, 1). "
+                f"Received: `final_fraction={final_fraction!r}`."
+            )
+        self.initial_stddev = float(initial_stddev)
+        self.decay_steps = decay_steps
+        self.schedule = schedule
+        self.final_fraction = float(final_fraction)
+
+    def stddev(self, step):
+        """σ at training step `step` (a number or a scalar tensor)."""
+        progress = ops.cast(step, "float32") / self.decay_steps
+        if self.schedule == "linear":
+            return self.initial_stddev * ops.maximum(0.0, 1.0 - progress)
+        return self.initial_stddev * ops.power(self.final_fraction, progress)
+
+    def __call__(self, images, step, seed):
+        """`images` plus N(0, σ_step²) noise (replica-aware draw)."""
+        noise = distribution.normal_for_replica(tuple(ops.shape(images)), seed)
+        return images + ops.cast(self.stddev(step) * noise, images.dtype)
+
+    def get_config(self):
+        return {
+            "initial_stddev": self.initial_stddev,
+            "decay_steps": self.decay_steps,
+            "schedule": self.schedule,
+            "final_fraction": self.final_fraction,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
