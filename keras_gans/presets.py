@@ -11,13 +11,18 @@ import keras
 
 from keras_gans import architectures
 from keras_gans.models import GAN
+from keras_gans.tricks import InstanceNoise
 
 __all__ = ["DEFAULT_PRESET", "PRESETS", "Preset", "build_gan", "get"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Preset:
-    """A training recipe. Field defaults are DCGAN's (Radford et al. 2015)."""
+    """A training recipe. Field defaults are DCGAN's (Radford et al. 2015).
+
+    The fields after `batch_size` map to `GAN.compile` options and builder arguments
+    (see their docstrings); their defaults switch the option off.
+    """
 
     name: str
     description: str
@@ -28,13 +33,41 @@ class Preset:
     latent_dim: int = 100
     width: int = 64  # DCGAN: filters of the widest-resolution layer; MLP: hidden units.
     loss: str = "non_saturating"
+    optimizer: str = "adam"  # "adam" or "rmsprop".
     d_learning_rate: float = 2e-4
-    g_learning_rate: float = 2e-4
+    g_learning_rate: float = 2e-4  # A different value from D's is TTUR (T11).
     beta_1: float = 0.5
     beta_2: float = 0.999
     epochs: int = 25
-    batch_size: int = 64
+    batch_size: int = 64  # Images per discriminator step.
+    discriminator_normalization: str = "batch"  # "batch", "layer", "spectral", "none"
+    minibatch_kernels: int = 0  # Minibatch discrimination kernels in D (Y1).
+    generator_normalization: str = "batch"  # "batch" or "virtual_batch" (Y3).
+    generator_dropout: float = 0.0  # Dropout kept on at inference in G (T10).
+    penalties: tuple = ()  # Names from keras_gans.penalties (P1-P7).
+    discriminator_steps: int = 1  # T12
+    label_smoothing: float | None = None  # Real target (T4).
+    instance_noise: float | None = None  # Initial stddev, annealed to 0 over the run.
+    feature_matching: bool = False  # T1
+    historical_averaging: float | None = None  # λ (T3)
+    generator_ema: float | None = None  # Decay β (T13)
+    unrolled_steps: int = 0  # T15
+    packing: int = 1  # T16
+    single_loss: bool = False  # T14
 
+
+_DIGITS_16 = {"image_size": 16, "resize": "pad", "latent_dim": 64, "width": 32}
+_RING_MLP = {
+    # Metz et al. 2017, appendix A: G 2x128 ReLU, D 1x128 ReLU, batch 512.
+    "dataset": "ring8",
+    "architecture": "mlp",
+    "latent_dim": 256,
+    "width": 128,
+    "d_learning_rate": 1e-3,
+    "g_learning_rate": 1e-3,
+    "epochs": 10,
+    "batch_size": 512,
+}
 
 PRESETS = {
     preset.name: preset
@@ -47,11 +80,148 @@ PRESETS = {
                 "Adam(2e-4, beta_1=0.5), batch 64 (the paper used 128), on "
                 "scikit-learn's digits padded to 16x16."
             ),
-            image_size=16,
-            resize="pad",
-            latent_dim=64,
-            width=32,
             epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="improved-gan",
+            description=(
+                "Improved Techniques (Salimans et al. 2016, arXiv:1606.03498): feature "
+                "matching, minibatch discrimination (100 kernels of dim 5), one-sided "
+                "label smoothing 0.9, historical averaging, virtual batch norm in G; "
+                "Adam(3e-4, beta_1=0.5) as their code; DCGAN networks on digits."
+            ),
+            d_learning_rate=3e-4,
+            g_learning_rate=3e-4,
+            epochs=50,
+            minibatch_kernels=100,
+            generator_normalization="virtual_batch",
+            feature_matching=True,
+            label_smoothing=0.9,
+            historical_averaging=1e-3,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="wgan",
+            description=(
+                "WGAN (Arjovsky et al. 2017, arXiv:1701.07875, Algorithm 1): "
+                "Wasserstein loss, weight clipping c=0.01, RMSProp(5e-5), 5 critic "
+                "steps per G step, DCGAN networks on digits."
+            ),
+            loss="wasserstein",
+            optimizer="rmsprop",
+            d_learning_rate=5e-5,
+            g_learning_rate=5e-5,
+            penalties=("clip",),
+            discriminator_steps=5,
+            epochs=100,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="wgan-gp",
+            description=(
+                "WGAN-GP (Gulrajani et al. 2017, arXiv:1704.00028, Algorithm 1): "
+                "gradient penalty lambda=10, Adam(1e-4, beta_1=0, beta_2=0.9), 5 "
+                "critic steps, layer norm instead of batch norm in the critic."
+            ),
+            loss="wasserstein",
+            d_learning_rate=1e-4,
+            g_learning_rate=1e-4,
+            beta_1=0.0,
+            beta_2=0.9,
+            penalties=("gp",),
+            discriminator_steps=5,
+            discriminator_normalization="layer",
+            epochs=100,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="lsgan",
+            description=(
+                "LSGAN (Mao et al. 2017, arXiv:1611.04076): least-squares loss with "
+                "a=0, b=c=1, Adam(2e-4, beta_1=0.5), DCGAN networks on digits."
+            ),
+            loss="least_squares",
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="hinge",
+            description=(
+                "Hinge loss (Lim & Ye 2017, arXiv:1705.02894) with the TTUR recipe of "
+                "SAGAN (Heusel et al. 2017; Zhang et al. 2018): D Adam(4e-4), G "
+                "Adam(1e-4), beta_1=0, beta_2=0.9."
+            ),
+            loss="hinge",
+            d_learning_rate=4e-4,
+            g_learning_rate=1e-4,
+            beta_1=0.0,
+            beta_2=0.9,
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="ragan",
+            description=(
+                "RaGAN (Jolicoeur-Martineau 2018, arXiv:1807.00734): relativistic "
+                "average loss, Adam(2e-4, beta_1=0.5), DCGAN networks on digits."
+            ),
+            loss="relativistic_average",
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="dragan",
+            description=(
+                "DRAGAN (Kodali et al. 2017, arXiv:1705.07215): non-saturating loss "
+                "with the gradient penalty around the data (lambda=10, c=0.5), "
+                "Adam(1e-4, beta_1=0.5, beta_2=0.9), no batch norm in D."
+            ),
+            penalties=("dragan",),
+            d_learning_rate=1e-4,
+            g_learning_rate=1e-4,
+            beta_2=0.9,
+            discriminator_normalization="none",
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="r1",
+            description=(
+                "R1 regularisation (Mescheder et al. 2018, arXiv:1801.04406): "
+                "non-saturating loss, gamma=10 on real data, RMSProp(1e-4) as their "
+                "main configuration, no batch norm in D."
+            ),
+            penalties=("r1",),
+            optimizer="rmsprop",
+            d_learning_rate=1e-4,
+            g_learning_rate=1e-4,
+            discriminator_normalization="none",
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="sngan",
+            description=(
+                "SNGAN (Miyato et al. 2018, arXiv:1802.05957): spectral normalization "
+                "on every D layer (no batch norm), hinge loss, Adam(2e-4, beta_1=0.5, "
+                "beta_2=0.999), one D step (the paper's setting C)."
+            ),
+            loss="hinge",
+            discriminator_normalization="spectral",
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="one-step",
+            description=(
+                "Single-loss stop_gradient training (T14, seed 003): one Adam(2e-4, "
+                "beta_1=0.5) over G and D, one scalar loss, simultaneous updates; "
+                "DCGAN networks on digits."
+            ),
+            single_loss=True,
+            epochs=50,
+            **_DIGITS_16,
         ),
         Preset(
             name="mlp-ring8",
@@ -61,14 +231,25 @@ PRESETS = {
                 "(Metz et al. 2017, arXiv:1611.02163, appendix A), non-saturating "
                 "loss, Adam(1e-3, beta_1=0.5)."
             ),
-            dataset="ring8",
-            architecture="mlp",
-            latent_dim=256,
-            width=128,
-            d_learning_rate=1e-3,
-            g_learning_rate=1e-3,
-            epochs=10,
-            batch_size=512,
+            **_RING_MLP,
+        ),
+        Preset(
+            name="unrolled",
+            description=(
+                "Unrolled GAN (Metz et al. 2017, arXiv:1611.02163): mlp-ring8 with "
+                "the generator's loss taken through 5 look-ahead D steps."
+            ),
+            unrolled_steps=5,
+            **_RING_MLP,
+        ),
+        Preset(
+            name="pacgan",
+            description=(
+                "PacGAN2 (Lin et al. 2018, arXiv:1712.04086): mlp-ring8 with D "
+                "judging packs of 2 samples."
+            ),
+            packing=2,
+            **_RING_MLP,
         ),
     ]
 }
@@ -84,36 +265,48 @@ def get(name):
     return PRESETS[name]
 
 
-def _adam(learning_rate, preset):
-    return keras.optimizers.Adam(
-        learning_rate, beta_1=preset.beta_1, beta_2=preset.beta_2
+def _optimizer(learning_rate, preset):
+    if preset.optimizer == "adam":
+        return keras.optimizers.Adam(
+            learning_rate, beta_1=preset.beta_1, beta_2=preset.beta_2
+        )
+    if preset.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate)
+    raise ValueError(
+        f"Unknown optimizer {preset.optimizer!r}. Expected 'adam' or 'rmsprop'."
     )
 
 
-def build_gan(preset, sample_shape, seed=None):
-    """A compiled `GAN` for `preset` and data samples of shape `sample_shape`.
-
-    Args:
-        preset: A `Preset`.
-        sample_shape: The shape of one real sample, e.g. `(16, 16, 1)` or `(2,)`.
-        seed: Seeds the weight initialisers and the latent `SeedGenerator`.
-    """
-    sample_shape = tuple(sample_shape)
+def _networks(preset, sample_shape, seed):
+    """(generator, discriminator) for `preset` and samples of `sample_shape`."""
+    *spatial, channels = sample_shape
     if preset.architecture == "dcgan":
-        if len(sample_shape) != 3 or sample_shape[0] != sample_shape[1]:
+        if len(sample_shape) != 3 or spatial[0] != spatial[1]:
             raise ValueError(
                 f"The DCGAN architecture needs square images [size, size, channels]. "
                 f"Received samples of shape {sample_shape} "
                 f"(dataset {preset.dataset!r})."
             )
-        size, _, channels = sample_shape
         generator = architectures.dcgan_generator(
-            size, channels, latent_dim=preset.latent_dim, width=preset.width, seed=seed
+            spatial[0],
+            channels,
+            latent_dim=preset.latent_dim,
+            width=preset.width,
+            normalization=preset.generator_normalization,
+            reference_size=preset.batch_size,
+            dropout_rate=preset.generator_dropout,
+            seed=seed,
         )
         discriminator = architectures.dcgan_discriminator(
-            size, channels, width=preset.width, seed=seed
+            spatial[0],
+            channels * preset.packing,
+            width=preset.width,
+            normalization=preset.discriminator_normalization,
+            minibatch_kernels=preset.minibatch_kernels,
+            seed=seed,
         )
-    elif preset.architecture == "mlp":
+        return generator, discriminator
+    if preset.architecture == "mlp":
         is_image = len(sample_shape) == 3
         generator = architectures.mlp_generator(
             preset.latent_dim,
@@ -123,16 +316,59 @@ def build_gan(preset, sample_shape, seed=None):
             seed=seed,
         )
         discriminator = architectures.mlp_discriminator(
-            sample_shape, hidden_units=(preset.width,), seed=seed
+            (*spatial, channels * preset.packing),
+            hidden_units=(preset.width,),
+            seed=seed,
+        )
+        return generator, discriminator
+    raise ValueError(
+        f"Unknown architecture {preset.architecture!r}. Expected 'dcgan' or 'mlp'."
+    )
+
+
+def build_gan(preset, sample_shape, seed=None, total_steps=None):
+    """A compiled `GAN` for `preset` and data samples of shape `sample_shape`.
+
+    Args:
+        preset: A `Preset`.
+        sample_shape: The shape of one real sample, e.g. `(16, 16, 1)` or `(2,)`.
+        seed: Seeds the weight initialisers and the latent `SeedGenerator`.
+        total_steps: The run's number of training steps, over which instance noise
+            anneals to 0 (needed only when the preset uses instance noise).
+    """
+    sample_shape = tuple(sample_shape)
+    generator, discriminator = _networks(preset, sample_shape, seed)
+    gan = GAN(generator, discriminator, latent_dim=preset.latent_dim, seed=seed)
+    options = {
+        "loss": preset.loss,
+        "penalties": list(preset.penalties),
+        "label_smoothing": preset.label_smoothing,
+        "feature_matching": preset.feature_matching,
+        "historical_averaging": preset.historical_averaging,
+        "generator_ema": preset.generator_ema,
+        "packing": preset.packing,
+    }
+    if preset.instance_noise is not None:
+        if total_steps is None:
+            raise ValueError(
+                "Instance noise anneals over the run: pass `total_steps`. "
+                f"Received: `total_steps=None` for preset {preset.name!r}."
+            )
+        options["instance_noise"] = InstanceNoise(
+            initial_stddev=preset.instance_noise, decay_steps=total_steps
+        )
+    if preset.single_loss:
+        gan.compile(
+            optimizer=_optimizer(preset.d_learning_rate, preset),
+            single_loss=True,
+            **options,
         )
     else:
-        raise ValueError(
-            f"Unknown architecture {preset.architecture!r}. Expected 'dcgan' or 'mlp'."
+        gan.compile(
+            d_optimizer=_optimizer(preset.d_learning_rate, preset),
+            g_optimizer=_optimizer(preset.g_learning_rate, preset),
+            discriminator_steps=preset.discriminator_steps,
+            unrolled_steps=preset.unrolled_steps,
+            **options,
         )
-    gan = GAN(generator, discriminator, seed=seed)
-    gan.compile(
-        d_optimizer=_adam(preset.d_learning_rate, preset),
-        g_optimizer=_adam(preset.g_learning_rate, preset),
-        loss=preset.loss,
-    )
     return gan

@@ -70,6 +70,7 @@ def train(
     strategy="default",
     verbose="auto",
     extra_callbacks=(),
+    **preset_fields,
 ):
     """Trains a preset, writing samples, curves, metrics, checkpoints and models to
     `out`.
@@ -85,6 +86,8 @@ def train(
             over every visible GPU).
         verbose: Passed to `fit` (the Keras progress bar by default).
         extra_callbacks: More Keras callbacks, run after the job's own.
+        **preset_fields: Any other `Preset` field to override (e.g.
+            `penalties=("gp",)`, `discriminator_steps=5`, `generator_ema=0.999`).
 
     Returns:
         `(gan, history)`.
@@ -101,6 +104,14 @@ def train(
         "loss": loss,
         "image_size": image_size,
     }
+    unknown = set(preset_fields) - {field.name for field in dataclasses.fields(recipe)}
+    if unknown:
+        raise ValueError(
+            f"Unknown preset fields: {sorted(unknown)}. Expected fields of "
+            f"keras_gans.presets.Preset: "
+            f"{', '.join(field.name for field in dataclasses.fields(recipe))}."
+        )
+    overrides.update(preset_fields)
     recipe = dataclasses.replace(
         recipe, **{k: v for k, v in overrides.items() if v is not None}
     )
@@ -117,9 +128,12 @@ def train(
         keras.utils.set_random_seed(seed)
         tf.config.experimental.enable_op_determinism()
 
+    # With k discriminator steps per generator step (T12), each batch holds k
+    # discriminator batches.
+    steps_per_batch = 1 if recipe.single_loss else recipe.discriminator_steps
     train_data = data.load(
         recipe.dataset,
-        batch_size=recipe.batch_size,
+        batch_size=recipe.batch_size * steps_per_batch,
         seed=seed,
         image_size=recipe.image_size,
         resize=recipe.resize,
@@ -146,7 +160,9 @@ def train(
         )
 
     with _strategy(strategy).scope():
-        gan = presets.build_gan(recipe, sample_shape, seed=seed)
+        gan = presets.build_gan(
+            recipe, sample_shape, seed=seed, total_steps=recipe.epochs * steps_per_epoch
+        )
 
     # Epoch k's batches are the k-th pass of the seeded shuffle; after a resume, skip
     # the passes that the finished epochs consumed so the run continues exactly.
@@ -221,7 +237,7 @@ def load_generator(path):
     if not os.path.exists(path):
         raise ValueError(f"Model file not found: {path!r}.")
     model = keras.models.load_model(path)
-    return getattr(model, "generator", model)
+    return getattr(model, "sampling_generator", model)
 
 
 def sample(model_path, num=64, out="samples.png", seed=0):

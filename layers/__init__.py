@@ -20,6 +20,7 @@ from layers.minibatch_discrimination import MinibatchDiscrimination
 from layers.minibatch_stddev import MinibatchStdDev
 from layers.multi_scale_discriminator import MultiScaleDiscriminator
 from layers.noise_injection import NoiseInjection
+from layers.persistent_dropout import PersistentDropout
 from layers.pixel_normalization import PixelNormalization
 from layers.self_attention_2d import SelfAttention2D
 from layers.spectral_normalization import SpectralNormalization
@@ -39,6 +40,7 @@ __all__ = [
     "MinibatchStdDev",
     "MultiScaleDiscriminator",
     "NoiseInjection",
+    "PersistentDropout",
     "PixelNormalization",
     "SelfAttention2D",
     "SpectralNormalization",

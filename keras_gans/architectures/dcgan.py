@@ -12,12 +12,37 @@ Kernel size 4 with stride 2 (divisible, so no checkerboard from uneven overlap).
 Batch normalization is synchronized across replicas by default, so a step under
 `tf.distribute` computes the same statistics as one device with the global batch.
 
+Options for the recipes that change these networks:
+- D normalization: "layer" for WGAN-GP (its penalty is per example, so the critic
+  must not normalise across the batch; Gulrajani et al. 2017 suggest layer norm),
+  "spectral" for SNGAN (spectral normalization on every convolution and the logit
+  layer, no batch norm; Miyato et al. 2018), "none".
+- minibatch discrimination before D's logit (Salimans et al. 2016, layer Y1);
+- virtual batch normalization in G (Salimans et al. 2016, layer Y3): the generator is
+  wrapped in `VirtualBatchNormGenerator` with a fixed batch of reference latents;
+- dropout in G kept on at inference (T10, as pix2pix uses it for noise).
+
 Reference: Radford, Metz & Chintala 2015, https://arxiv.org/abs/1511.06434
 """
 
 import keras
 
-__all__ = ["dcgan_generator", "dcgan_discriminator", "SUPPORTED_IMAGE_SIZES"]
+from layers import (
+    MinibatchDiscrimination,
+    NoiseInjection,
+    PersistentDropout,
+    SpectralNormalization,
+    VirtualBatchNormalization,
+    VirtualBatchNormGenerator,
+)
+
+__all__ = [
+    "DISCRIMINATOR_NORMALIZATIONS",
+    "GENERATOR_NORMALIZATIONS",
+    "SUPPORTED_IMAGE_SIZES",
+    "dcgan_discriminator",
+    "dcgan_generator",
+]
 
 # Spatial size of the first (G) / last (D) feature map for each supported image size;
 # the network doubles (G) or halves (D) it with each strided layer.
@@ -25,6 +50,10 @@ _BASE_SIZE = {8: 4, 16: 4, 28: 7, 32: 4, 64: 4}
 SUPPORTED_IMAGE_SIZES = tuple(_BASE_SIZE)
 _KERNEL_SIZE = 4
 _LEAKY_SLOPE = 0.2
+GENERATOR_NORMALIZATIONS = ("batch", "virtual_batch")
+DISCRIMINATOR_NORMALIZATIONS = ("batch", "layer", "spectral", "none")
+# Salimans et al.'s minibatch features: 100 kernels of dimension 5 (their code).
+MINIBATCH_KERNEL_DIM = 5
 
 
 def _check(image_size, channels, width):
@@ -61,12 +90,30 @@ def _batch_norm(synchronized, name):
     )
 
 
+def _check_choice(argument, value, choices):
+    if value not in choices:
+        raise ValueError(
+            f"`{argument}` should be one of {choices}. Received: `{argument}={value!r}`."
+        )
+
+
+def _check_rate(argument, value):
+    if not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(
+            f"`{argument}` should be a number in [0, 1). Received: `{argument}={value!r}`."
+        )
+
+
 def dcgan_generator(
     image_size=32,
     channels=1,
     latent_dim=100,
     width=64,
     synchronized_batch_norm=True,
+    normalization="batch",
+    reference_size=64,
+    dropout_rate=0.0,
+    noise_injection=False,
     seed=None,
 ):
     """The DCGAN generator: z -> image in [-1, 1].
@@ -78,13 +125,37 @@ def dcgan_generator(
         width: Filters of the last hidden layer; each layer closer to z has twice as
             many, capped at 8 * width (DCGAN's 64 px generator is width=128).
         synchronized_batch_norm: Synchronize batch statistics across replicas.
-        seed: Seed of the weight initialisers.
+        normalization: "batch" or "virtual_batch" (VBN with a fixed reference batch
+            of `reference_size` latents; Salimans et al. 2016).
+        reference_size: The VBN reference batch size.
+        dropout_rate: Dropout after each hidden block, active in training AND
+            inference (T10, `PersistentDropout`; 0 disables).
+        noise_injection: Learned-strength Gaussian noise after each hidden block,
+            in training and inference (T10, `NoiseInjection`, StyleGAN).
+        seed: Seed of the weight initialisers (and of the VBN reference latents).
 
     Returns:
         A Functional `keras.Model` named "generator": `[batch, latent_dim]` ->
-        `[batch, image_size, image_size, channels]`.
+        `[batch, image_size, image_size, channels]`; with "virtual_batch", a
+        `VirtualBatchNormGenerator` wrapping it.
     """
     num_strided = _check(image_size, channels, width)
+    _check_choice("normalization", normalization, GENERATOR_NORMALIZATIONS)
+    _check_rate("dropout_rate", dropout_rate)
+    virtual = normalization == "virtual_batch"
+
+    def normalize(x, name):
+        if virtual:
+            return VirtualBatchNormalization(reference_size, epsilon=1e-5, name=name)(x)
+        return _batch_norm(synchronized_batch_norm, name)(x)
+
+    def drop(x):
+        if noise_injection:
+            x = NoiseInjection(seed=seed)(x)
+        if dropout_rate:
+            x = PersistentDropout(dropout_rate, seed=seed)(x)
+        return x
+
     base = _BASE_SIZE[image_size]
     filters = [min(width * 2**k, 8 * width) for k in reversed(range(num_strided))]
     latents = keras.Input((latent_dim,), name="latents")
@@ -94,8 +165,7 @@ def dcgan_generator(
     x = keras.layers.Reshape((base, base, filters[0]))(
         x
     )  # [batch, base, base, filters]
-    x = _batch_norm(synchronized_batch_norm, "project_bn")(x)
-    x = keras.layers.ReLU()(x)
+    x = drop(keras.layers.ReLU()(normalize(x, "project_bn")))
     for index, layer_filters in enumerate(filters[1:], start=1):
         x = keras.layers.Conv2DTranspose(
             layer_filters,
@@ -105,8 +175,7 @@ def dcgan_generator(
             use_bias=False,
             kernel_initializer=_weights_init(seed),
         )(x)
-        x = _batch_norm(synchronized_batch_norm, f"up{index}_bn")(x)
-        x = keras.layers.ReLU()(x)
+        x = drop(keras.layers.ReLU()(normalize(x, f"up{index}_bn")))
     images = keras.layers.Conv2DTranspose(
         channels,
         _KERNEL_SIZE,
@@ -116,11 +185,22 @@ def dcgan_generator(
         kernel_initializer=_weights_init(seed),
         name="images",
     )(x)
-    return keras.Model(latents, images, name="generator")
+    generator = keras.Model(latents, images, name="generator")
+    if virtual:
+        return VirtualBatchNormGenerator(
+            generator, reference_latents=reference_size, seed=seed, name="vbn_generator"
+        )
+    return generator
 
 
 def dcgan_discriminator(
-    image_size=32, channels=1, width=64, synchronized_batch_norm=True, seed=None
+    image_size=32,
+    channels=1,
+    width=64,
+    synchronized_batch_norm=True,
+    normalization="batch",
+    minibatch_kernels=0,
+    seed=None,
 ):
     """The DCGAN discriminator: image -> one raw logit (higher = more real).
 
@@ -130,6 +210,10 @@ def dcgan_discriminator(
         width: Filters of the first convolution; each later one has twice as many,
             capped at 8 * width.
         synchronized_batch_norm: Synchronize batch statistics across replicas.
+        normalization: "batch" (DCGAN), "layer" (WGAN-GP), "spectral" (SNGAN) or
+            "none".
+        minibatch_kernels: Number of minibatch-discrimination kernels B before the
+            logit (kernel dimension 5, as Salimans et al.); 0 disables.
         seed: Seed of the weight initialisers.
 
     Returns:
@@ -137,22 +221,44 @@ def dcgan_discriminator(
         image_size, channels]` -> `[batch, 1]` logits.
     """
     num_strided = _check(image_size, channels, width)
+    _check_choice("normalization", normalization, DISCRIMINATOR_NORMALIZATIONS)
+    if not isinstance(minibatch_kernels, int) or minibatch_kernels < 0:
+        raise ValueError(
+            "`minibatch_kernels` should be a non-negative integer. "
+            f"Received: `minibatch_kernels={minibatch_kernels!r}`."
+        )
+    spectral = normalization == "spectral"
+
+    def weighted(layer):
+        return SpectralNormalization(layer, seed=seed) if spectral else layer
+
     images = keras.Input((image_size, image_size, channels), name="images")
     x = images
     for index in range(num_strided):
-        x = keras.layers.Conv2D(
-            min(width * 2**index, 8 * width),
-            _KERNEL_SIZE,
-            strides=2,
-            padding="same",
-            use_bias=index == 0,
-            kernel_initializer=_weights_init(seed),
+        x = weighted(
+            keras.layers.Conv2D(
+                min(width * 2**index, 8 * width),
+                _KERNEL_SIZE,
+                strides=2,
+                padding="same",
+                use_bias=index == 0 or normalization in ("spectral", "none"),
+                kernel_initializer=_weights_init(seed),
+            )
         )(x)
-        if index > 0:  # No batch normalization at D's input layer.
-            x = _batch_norm(synchronized_batch_norm, f"down{index}_bn")(x)
+        if index > 0:  # No normalization at D's input layer.
+            if normalization == "batch":
+                x = _batch_norm(synchronized_batch_norm, f"down{index}_bn")(x)
+            elif normalization == "layer":
+                x = keras.layers.LayerNormalization(
+                    axis=(1, 2, 3), epsilon=1e-5, name=f"down{index}_ln"
+                )(x)
         x = keras.layers.LeakyReLU(_LEAKY_SLOPE)(x)
     x = keras.layers.Flatten()(x)  # [batch, base * base * filters]
-    logits = keras.layers.Dense(
-        1, kernel_initializer=_weights_init(seed), name="logits"
+    if minibatch_kernels:
+        x = MinibatchDiscrimination(
+            minibatch_kernels, MINIBATCH_KERNEL_DIM, name="minibatch_features"
+        )(x)
+    logits = weighted(
+        keras.layers.Dense(1, kernel_initializer=_weights_init(seed), name="logits")
     )(x)
     return keras.Model(images, logits, name="discriminator")
