@@ -2,6 +2,10 @@
 
 - `keras_gans.GAN`: a generator + a discriminator + a loss, trained by `model.fit`.
 - `keras_gans.losses`: the adversarial losses L1-L8, one contract, a registry by name.
+- `keras_gans.penalties`: the penalties and constraints P1-P7, one signature.
+- `keras_gans.tricks`: label smoothing, instance noise, feature matching, historical
+  averaging, the EMA generator, PacGAN packing, the unrolled look-ahead, the single
+  loss (options of `GAN.compile`).
 - `keras_gans.architectures`: DCGAN and MLP builders.
 - `keras_gans.metrics`: FID, KID, Inception Score, precision/recall and 2-D mode
   coverage as functions of features.
@@ -12,9 +16,18 @@
 The drop-in layers live in the sibling package `layers` (Keras 3 only, any backend).
 """
 
-from keras_gans import architectures, data, losses, metrics
+from keras_gans import architectures, data, losses, metrics, penalties, tricks
 from keras_gans.models import GAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "architectures", "data", "losses", "metrics", "__version__"]
+__all__ = [
+    "GAN",
+    "architectures",
+    "data",
+    "losses",
+    "metrics",
+    "penalties",
+    "tricks",
+    "__version__",
+]

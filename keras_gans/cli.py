@@ -3,6 +3,7 @@
 python -m keras_gans train  # DCGAN on digits, offline, minutes on a CPU
 python -m keras_gans train --preset mlp-ring8 --epochs 5 --out runs/ring
 python -m keras_gans sample --model runs/dcgan --num 64 --out grid.png
+python -m keras_gans evaluate --model runs/dcgan --metrics fid,kid,is,pr,modes
 """
 
 import argparse
@@ -41,6 +42,130 @@ def _catalogue():
         f"({', '.join(data.TFDS_EXAMPLES)}, ...)\n\n"
         f"losses: {', '.join(gan_losses.names())}"
     )
+
+
+def _probability(value):
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a number in [0, 1], received {value}"
+        )
+    return number
+
+
+def _positive_float(value):
+    number = float(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number, received {value}"
+        )
+    return number
+
+
+def _add_technique_flags(train):
+    """Flags for the preset fields that switch techniques on (issue 4's options)."""
+    from keras_gans import penalties
+
+    group = train.add_argument_group(
+        "techniques", "override the preset's networks, optimizers, penalties and tricks"
+    )
+    group.add_argument(
+        "--penalty",
+        action="append",
+        dest="penalties",
+        choices=penalties.names(),
+        help="add a penalty (repeatable): " + ", ".join(penalties.names()),
+    )
+    group.add_argument(
+        "--discriminator-steps", type=_positive_int, help="D steps per G step (T12)"
+    )
+    group.add_argument(
+        "--label-smoothing", type=_probability, help="real label target, e.g. 0.9 (T4)"
+    )
+    group.add_argument(
+        "--instance-noise",
+        type=_positive_float,
+        help="initial stddev of instance noise, annealed to 0 over the run (T9)",
+    )
+    group.add_argument(
+        "--feature-matching",
+        action="store_true",
+        default=None,
+        help="G matches D's last hidden features (T1)",
+    )
+    group.add_argument(
+        "--historical-averaging", type=_positive_float, help="weight lambda (T3)"
+    )
+    group.add_argument(
+        "--ema",
+        dest="generator_ema",
+        type=_probability,
+        help="EMA generator decay (T13)",
+    )
+    group.add_argument(
+        "--unrolled-steps", type=int, help="look-ahead D steps for G's loss (T15)"
+    )
+    group.add_argument("--packing", type=_positive_int, help="PacGAN degree (T16)")
+    group.add_argument(
+        "--single-loss",
+        action="store_true",
+        default=None,
+        help="one optimizer, one stop_gradient loss (T14)",
+    )
+    group.add_argument(
+        "--optimizer", choices=["adam", "rmsprop"], help="optimizer of both players"
+    )
+    group.add_argument(
+        "--d-lr", dest="d_learning_rate", type=_positive_float, help="D learning rate"
+    )
+    group.add_argument(
+        "--g-lr",
+        dest="g_learning_rate",
+        type=_positive_float,
+        help="G learning rate (a different one from D's is TTUR, T11)",
+    )
+    group.add_argument(
+        "--d-normalization",
+        dest="discriminator_normalization",
+        choices=["batch", "layer", "spectral", "none"],
+    )
+    group.add_argument(
+        "--minibatch-kernels",
+        type=int,
+        help="minibatch discrimination kernels in D (Y1; 0 disables)",
+    )
+    group.add_argument(
+        "--g-normalization",
+        dest="generator_normalization",
+        choices=["batch", "virtual_batch"],
+    )
+    group.add_argument(
+        "--g-dropout",
+        dest="generator_dropout",
+        type=float,
+        help="dropout kept on at inference in G (T10)",
+    )
+
+
+TECHNIQUE_FIELDS = (
+    "penalties",
+    "discriminator_steps",
+    "label_smoothing",
+    "instance_noise",
+    "feature_matching",
+    "historical_averaging",
+    "generator_ema",
+    "unrolled_steps",
+    "packing",
+    "single_loss",
+    "optimizer",
+    "d_learning_rate",
+    "g_learning_rate",
+    "discriminator_normalization",
+    "minibatch_kernels",
+    "generator_normalization",
+    "generator_dropout",
+)
 
 
 def build_parser():
@@ -83,6 +208,7 @@ def build_parser():
         action="store_true",
         help="never download tensorflow-datasets data",
     )
+    _add_technique_flags(train)
     train.add_argument(
         "--strategy",
         default="default",
@@ -101,6 +227,7 @@ def build_parser():
     sample.add_argument("--num", type=_positive_int, default=64)
     sample.add_argument("--out", default="samples.png")
     sample.add_argument("--seed", type=int, default=0)
+    _add_evaluate_parser(commands)
     return parser
 
 
@@ -112,6 +239,8 @@ def main(argv=None):
     from keras_gans.callbacks import NonFiniteLossError
     from keras_gans.data import DatasetUnavailableError
 
+    if arguments.command == "evaluate":
+        return _evaluate(arguments)
     try:
         if arguments.command == "train":
             _, history = training_run.train(
@@ -126,6 +255,11 @@ def main(argv=None):
                 data_dir=arguments.data_dir,
                 download=not arguments.no_download,
                 strategy=arguments.strategy,
+                **{
+                    field: getattr(arguments, field)
+                    for field in TECHNIQUE_FIELDS
+                    if getattr(arguments, field) is not None
+                },
             )
             out = arguments.out or f"runs/{arguments.preset}"
             print(
@@ -143,4 +277,114 @@ def main(argv=None):
     except (NonFiniteLossError, DatasetUnavailableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+# --- evaluate -------------------------------------------------------------------------
+
+EVALUATION_REPORT = "evaluation.json"  # default report name (in the run folder)
+
+
+def _add_evaluate_parser(commands):
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="FID, KID, IS, precision/recall, mode coverage of a trained generator",
+        description=(
+            "Evaluate a trained generator against a dataset's held-out split. Prints "
+            "the metrics and writes a JSON report with the protocol (sample counts, "
+            "feature extractor, seed)."
+        ),
+    )
+    evaluate.add_argument(
+        "--model",
+        required=True,
+        help="a run folder (dataset and resize read from its config.json), a GAN "
+        ".keras file or a generator.keras",
+    )
+    evaluate.add_argument(
+        "--dataset", help="the dataset to compare with (default: the run's)"
+    )
+    evaluate.add_argument(
+        "--metrics",
+        default="fid,kid",
+        help="comma-separated: fid, kid, is, pr, modes (default fid,kid)",
+    )
+    evaluate.add_argument(
+        "--num-samples",
+        type=_positive_int,
+        default=2_500,
+        help="generated samples (default 2500)",
+    )
+    evaluate.add_argument(
+        "--num-real-samples",
+        type=_positive_int,
+        help="real samples (default: the whole held-out split of a built-in "
+        "dataset, capped at 10000; --num-samples otherwise)",
+    )
+    evaluate.add_argument(
+        "--extractor",
+        default="auto",
+        help="auto, digits, inception, identity, or a .keras model giving features "
+        "(auto: digits for digits, identity for ring8/grid25, inception otherwise)",
+    )
+    evaluate.add_argument(
+        "--split", default="test", help="the real split (default test)"
+    )
+    evaluate.add_argument(
+        "--resize",
+        choices=["pad", "bilinear", "nearest"],
+        help="how digits were enlarged for training (default: the run's)",
+    )
+    evaluate.add_argument(
+        "--out",
+        help=f"the JSON report (default: RUN_FOLDER/{EVALUATION_REPORT}, or "
+        f"./{EVALUATION_REPORT} for a file)",
+    )
+    evaluate.add_argument(
+        "--seed", type=int, default=0, help="seed of the latents and KID subsets"
+    )
+    evaluate.add_argument("--data-dir", help="tensorflow-datasets data_dir")
+    evaluate.add_argument(
+        "--no-download",
+        action="store_true",
+        help="never download tensorflow-datasets data",
+    )
+
+
+def _evaluate(arguments):
+    import os
+
+    from keras_gans import evaluation
+    from keras_gans.data import DatasetUnavailableError
+    from keras_gans.metrics import FeatureExtractorUnavailableError
+
+    out = arguments.out or (
+        os.path.join(arguments.model, EVALUATION_REPORT)
+        if os.path.isdir(arguments.model)
+        else EVALUATION_REPORT
+    )
+    try:
+        report = evaluation.evaluate(
+            arguments.model,
+            dataset=arguments.dataset,
+            metrics=arguments.metrics,
+            num_samples=arguments.num_samples,
+            extractor=arguments.extractor,
+            seed=arguments.seed,
+            num_real_samples=arguments.num_real_samples,
+            split=arguments.split,
+            resize=arguments.resize,
+            out=out,
+            data_dir=arguments.data_dir,
+            download=not arguments.no_download,
+        )
+    except (
+        FeatureExtractorUnavailableError,
+        DatasetUnavailableError,
+        ValueError,
+    ) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(evaluation.format_report(report))
+    print(f"Report: {out}")
     return 0

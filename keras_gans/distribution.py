@@ -74,7 +74,9 @@ def uniform_for_replica(shape, seed, minval=0.0, maxval=1.0):
 def normal_for_replica(shape, seed, stddev=1.0):
     """N(0, stddev²) values of `shape`, drawn like `uniform_for_replica`."""
     return _rows_for_replica(
-        lambda global_shape: keras.random.normal(global_shape, stddev=stddev, seed=seed),
+        lambda global_shape: keras.random.normal(
+            global_shape, stddev=stddev, seed=seed
+        ),
         tuple(shape),
     )
 

@@ -64,6 +64,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_gans import distribution
+
 __all__ = [
     "DraganPenalty",
     "GradientPenalty",
@@ -87,7 +89,7 @@ __all__ = [
 
 # Added under the square root of the gradient norm: the derivative of sqrt(s) is
 # 1 / (2 sqrt(s)), infinite at s = 0, so without it a zero input gradient gives a
-# NaN weight gradient (keras-io issue #624).
+# NaN weight gradient (the bug of keras-io issues #415 and #624).
 NORM_EPSILON = 1e-10
 
 
@@ -143,33 +145,10 @@ def _as_float(images):
     return ops.cast(ops.convert_to_tensor(images), "float32")
 
 
-def _replica_position():
-    """(replica index, number of replicas) of the current replica context."""
-    context = tf.distribute.get_replica_context()
-    if context is None:  # Cross-replica context: behave as a single replica.
-        return 0, 1
-    return context.replica_id_in_sync_group, context.num_replicas_in_sync
-
-
-def _uniform_for_replica(shape, seed_generator):
-    """This replica's slice of `U[0, 1]` draws made for the global batch.
-
-    `shape[0]` is the per-replica batch; every replica draws the same
-    `[batch * replicas, *shape[1:]]` tensor (the seed state stays identical across
-    replicas) and keeps rows `[replica * batch, (replica + 1) * batch)`.
-    """
-    replica, num_replicas = _replica_position()
-    batch_size = shape[0]
-    global_draws = keras.random.uniform(
-        (batch_size * num_replicas, *shape[1:]), seed=seed_generator
-    )
-    return global_draws[replica * batch_size : (replica + 1) * batch_size]
-
-
 def _per_example_uniform(images, seed_generator):
     """One `U[0, 1]` coefficient per example, `[batch, 1, ..., 1]` to broadcast."""
     rank = len(images.shape)
-    return _uniform_for_replica(
+    return distribution.uniform_for_replica(
         (ops.shape(images)[0],) + (1,) * (rank - 1), seed_generator
     )
 
@@ -223,10 +202,9 @@ def _global_std(images):
     On one device `std(images)`; under `tf.distribute` the sums are all-reduced over
     the replicas, so the value is that of the whole global batch.
     """
-    _, num_replicas = _replica_position()
+    _, num_replicas = distribution.replica_position()
     if num_replicas == 1:
         return ops.std(images)
-    context = tf.distribute.get_replica_context()
     moments = ops.stack(
         [
             ops.cast(ops.size(images), "float32"),
@@ -234,7 +212,7 @@ def _global_std(images):
             ops.sum(ops.square(images)),
         ]
     )
-    count, total, total_of_squares = ops.unstack(context.all_reduce("sum", moments))
+    count, total, total_of_squares = ops.unstack(distribution.global_sum(moments))
     mean = total / count
     return ops.sqrt(ops.maximum(total_of_squares / count - ops.square(mean), 0.0))
 
@@ -256,9 +234,10 @@ def wasserstein_gradient_penalty(
     `x̂ = ε x + (1 - ε) G(z)` with **one** `ε ~ U[0, 1]` per example (broadcast over
     every other axis, for images `[batch, h, w, c]` as for points `[batch, d]`), and
     `‖g‖ = sqrt(Σ g² + 1e-10)` over the non-batch axes. The one-sided variant
-    `E[max(0, ‖∇‖ - 1)²]` penalises only slopes above 1 (the paper's appendix).
-    Drawing ε from a normal distribution or per pixel are the common bugs: both move
-    x̂ off the real-fake lines the penalty is defined on.
+    `E[max(0, ‖∇‖ - 1)²]` penalises only slopes above 1; the paper discusses it
+    (section 4) and keeps the two-sided form. Two common bugs: a normal ε samples
+    the line through x and G(z) with the wrong weights and largely outside the
+    segment between them, and a per-pixel ε leaves that line altogether.
 
     Args:
         discriminator: The critic, images to logits.
@@ -336,7 +315,8 @@ def dragan_penalty(
         "perturbation_scale", perturbation_scale
     )
     real_images = _as_float(real_images)
-    noise = _uniform_for_replica(ops.shape(real_images), seed_generator)  # like x
+    # u ~ U[0, 1] per element, shaped like x.
+    noise = distribution.uniform_for_replica(ops.shape(real_images), seed_generator)
     perturbation = perturbation_scale * _global_std(real_images) * noise  # x_p - x
     alpha = _per_example_uniform(real_images, seed_generator)  # [batch, 1, ..., 1]
     perturbed_images = real_images + alpha * perturbation
@@ -347,7 +327,7 @@ def r1_penalty(discriminator, real_images, generated_images=None, seed_generator
     """P4, the R1 penalty: `E_x ‖∇_x D(x)‖²` at the real images.
 
     A zero-centred penalty on the data: with it, simultaneous gradient descent on a
-    GAN converges locally (Mescheder et al. 2018, Theorem 4.1). Weighted by `γ/2`
+    GAN converges locally (Mescheder et al. 2018, section 4). Weighted by `γ/2`
     in `R1Penalty`. `generated_images` and `seed_generator` are not used (accepted
     for the common signature).
 
@@ -576,7 +556,7 @@ class Penalty:
     optimizer step `constrain` runs) and `adds_loss`, and implements `compute` (the
     unweighted value) or `constrain` (a projection after each step).
 
-    Lazy regularisation (StyleGAN2, section 4): with `interval = k > 1` the penalty
+    Lazy regularisation (StyleGAN2): with `interval = k > 1` the penalty
     is computed only on steps where `step % k == 0` and weighted `weight * k` there,
     so its average contribution is unchanged at 1/k of the cost. The skip is a
     `tf.cond`: on the other steps D is not even called.
@@ -700,9 +680,9 @@ class WeightClipping(Penalty):
     normalisation parameters included, as the paper clips all parameters. It adds no
     loss term (`adds_loss = False`); `constrain` returns the largest `|w|` after
     clipping, logged as "clip". The paper's recipe around it: RMSProp with learning
-    rate 5e-5 and 5 critic steps per generator step (Algorithm 1). The paper itself
-    shows clipping's weaknesses (capacity underuse, exploding or vanishing gradients
-    depending on c), which motivated P2.
+    rate 5e-5 and 5 critic steps per generator step (Algorithm 1). The WGAN-GP paper
+    (P2) shows clipping's weaknesses: capacity underuse, and exploding or vanishing
+    gradients depending on c.
 
     Args:
         clip_value: `c`, the bound (0.01 in the paper).
@@ -831,8 +811,8 @@ class R1Penalty(Penalty):
     """P4, R1: `γ/2 · E_x ‖∇_x D(x)‖²` at the real data (weight `γ/2`).
 
     Makes GAN training locally convergent (Mescheder et al. 2018); used by StyleGAN
-    and most GANs since. The paper's default γ = 10 (its CelebA-HQ and ImageNet
-    runs). With `interval = k` (lazy regularisation, StyleGAN2 uses k = 16) R1 is
+    and most GANs since. The default γ = 10 is the value of the paper's image
+    experiments. With `interval = k` (lazy regularisation, StyleGAN2 uses k = 16) R1 is
     computed every k D steps and weighted `γ/2 · k`.
 
     Args:

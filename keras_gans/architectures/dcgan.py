@@ -93,14 +93,16 @@ def _batch_norm(synchronized, name):
 def _check_choice(argument, value, choices):
     if value not in choices:
         raise ValueError(
-            f"`{argument}` should be one of {choices}. Received: `{argument}={value!r}`."
+            f"`{argument}` should be one of {choices}. "
+            f"Received: `{argument}={value!r}`."
         )
 
 
 def _check_rate(argument, value):
     if not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ValueError(
-            f"`{argument}` should be a number in [0, 1). Received: `{argument}={value!r}`."
+            f"`{argument}` should be a number in [0, 1). "
+            f"Received: `{argument}={value!r}`."
         )
 
 
@@ -187,9 +189,11 @@ def dcgan_generator(
     )(x)
     generator = keras.Model(latents, images, name="generator")
     if virtual:
-        return VirtualBatchNormGenerator(
+        wrapped = VirtualBatchNormGenerator(
             generator, reference_latents=reference_size, seed=seed, name="vbn_generator"
         )
+        wrapped.build((None, latent_dim))
+        return wrapped
     return generator
 
 

@@ -1,14 +1,31 @@
-"""Callbacks for GAN training: samples, loss curves, checkpoints, failure handling."""
+"""Callbacks for GAN training: samples, loss curves, checkpoints, failure handling
+and detection (T20), evaluation metrics in the logs (FID, KID, IS,
+precision/recall, mode coverage), metric curves, 2-D mode scatter plots and latent
+interpolation strips."""
 
+from keras_gans.callbacks.evaluate_generator import EvaluateGenerator
+from keras_gans.callbacks.failure_detector import (
+    FailureDetector,
+    TrainingFailureWarning,
+)
+from keras_gans.callbacks.interpolation_strips import InterpolationStrips
 from keras_gans.callbacks.loss_curves import LossCurves
+from keras_gans.callbacks.metric_curves import MetricCurves
+from keras_gans.callbacks.mode_scatter import ModeScatter
 from keras_gans.callbacks.non_finite_loss import NonFiniteLossError, StopOnNonFiniteLoss
 from keras_gans.callbacks.rolling_checkpoint import RollingCheckpoint
 from keras_gans.callbacks.sample_grid import SampleGrid
 
 __all__ = [
+    "EvaluateGenerator",
+    "FailureDetector",
+    "InterpolationStrips",
     "LossCurves",
+    "MetricCurves",
+    "ModeScatter",
     "NonFiniteLossError",
     "RollingCheckpoint",
     "SampleGrid",
     "StopOnNonFiniteLoss",
+    "TrainingFailureWarning",
 ]

@@ -352,7 +352,10 @@ class GAN(keras.Model):
                     "an optimizer keeps state for one set of variables. Received the "
                     f"same object twice: {self.d_optimizer}."
                 )
-            optimizers = {"d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer}
+            optimizers = {
+                "d_optimizer": self.d_optimizer,
+                "g_optimizer": self.g_optimizer,
+            }
         if keras.config.dtype_policy().name == "mixed_float16":
             for attribute, value in optimizers.items():
                 setattr(self, attribute, keras.optimizers.LossScaleOptimizer(value))
@@ -406,7 +409,9 @@ class GAN(keras.Model):
             else None
         )
         self.generator_history = (
-            ParameterAverage(self.generator.trainable_variables, name="generator_history")
+            ParameterAverage(
+                self.generator.trainable_variables, name="generator_history"
+            )
             if "generator" in players
             else None
         )
@@ -616,7 +621,9 @@ class GAN(keras.Model):
 
         fake_logits = discriminator(fake_input)
         real_logits = discriminator(real_input) if needs_real else None
-        return self.adversarial_loss.generator_loss(fake_logits, real_logits), fake_logits
+        return self.adversarial_loss.generator_loss(
+            fake_logits, real_logits
+        ), fake_logits
 
     # --- Training: the steps ----------------------------------------------------------
 
@@ -785,7 +792,9 @@ class GAN(keras.Model):
             # Keras 3 reduces a step's outputs across workers with
             # `strategy.reduce("MEAN", value, axis=0)`, which rejects scalars
             # (tensorflow/tensorflow#72388); shape [1] reduces to the scalar.
-            results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
+            results = {
+                name: ops.reshape(value, (1,)) for name, value in results.items()
+            }
         return results
 
     # --- Sampling and export ----------------------------------------------------------
@@ -827,7 +836,9 @@ class GAN(keras.Model):
             from keras_gans.latent import truncated_normal
 
             latents = truncated_normal(shape, truncation, seed=source)
-        return self.sampling_generator.predict(latents, batch_size=batch_size, verbose=0)
+        return self.sampling_generator.predict(
+            latents, batch_size=batch_size, verbose=0
+        )
 
     def save_generator(self, filepath):
         """Saves the sampling generator alone (the EMA copy when there is one) as a

@@ -17,7 +17,10 @@ from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching
 from keras_gans.tricks.generator_ema import GeneratorEMA
 from keras_gans.tricks.historical_averaging import HistoricalAveraging
 from keras_gans.tricks.instance_noise import InstanceNoise
-from keras_gans.tricks.label_smoothing import LabelSmoothing, smoothed_discriminator_loss
+from keras_gans.tricks.label_smoothing import (
+    LabelSmoothing,
+    smoothed_discriminator_loss,
+)
 from keras_gans.tricks.packing import pack
 from keras_gans.tricks.single_loss import single_loss
 from keras_gans.tricks.unrolled import look_ahead_variables

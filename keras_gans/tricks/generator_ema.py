@@ -75,7 +75,9 @@ class GeneratorEMA:
     def update(self, ema_generator, generator, global_batch_size):
         """One EMA step of `ema_generator`'s weights towards `generator`'s."""
         beta = self.beta(global_batch_size)
-        for average, weight in zip(ema_generator.weights, generator.weights, strict=True):
+        for average, weight in zip(
+            ema_generator.weights, generator.weights, strict=True
+        ):
             if weight.trainable:
                 average.assign(
                     beta * average + (1.0 - beta) * ops.cast(weight, average.dtype)

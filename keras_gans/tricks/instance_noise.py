@@ -42,7 +42,11 @@ class InstanceNoise:
     """
 
     def __init__(
-        self, initial_stddev=0.1, decay_steps=10_000, schedule="linear", final_fraction=0.01
+        self,
+        initial_stddev=0.1,
+        decay_steps=10_000,
+        schedule="linear",
+        final_fraction=0.01,
     ):
         if not isinstance(initial_stddev, (int, float)) or initial_stddev <= 0:
             raise ValueError(

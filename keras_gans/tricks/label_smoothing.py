@@ -33,7 +33,9 @@ def _target_range(argument, value):
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if (
         len(pair) != 2
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
+        or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair
+        )
         or pair[0] > pair[1]
     ):
         raise ValueError(
@@ -131,7 +133,9 @@ def _per_example(targets, logits):
     return ops.reshape(targets, (-1,) + (1,) * (len(logits.shape) - 1))
 
 
-def smoothed_discriminator_loss(loss, real_logits, fake_logits, real_targets, fake_targets):
+def smoothed_discriminator_loss(
+    loss, real_logits, fake_logits, real_targets, fake_targets
+):
     """The discriminator loss of `loss` with per-example targets.
 
     Cross-entropy (L1-L3): `mean(t softplus(-l) + (1 - t) softplus(l))` on each side,

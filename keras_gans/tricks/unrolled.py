@@ -58,7 +58,9 @@ def look_ahead_variables(
         A list of tensors in the order of `discriminator.trainable_variables`.
     """
     trainable = [tf.identity(v.value) for v in discriminator.trainable_variables]
-    non_trainable = [tf.identity(v.value) for v in discriminator.non_trainable_variables]
+    non_trainable = [
+        tf.identity(v.value) for v in discriminator.non_trainable_variables
+    ]
     if first_order:
         generated_images = ops.stop_gradient(generated_images)
     for _ in range(steps):

@@ -1,0 +1,146 @@
+"""Failure detectors (T20): warn (and optionally stop) when training goes wrong.
+
+The symptoms a GAN practitioner watches for (seed 003, section 8):
+- **discriminator wins**: D's loss goes to 0, so G's gradients vanish (saturating
+  losses) or explode;
+- **exploding gradients**: a player's gradient norm above 100;
+- **non-finite values**: a loss, penalty or gradient norm is NaN or Inf;
+- **mode collapse**: generated samples much less diverse than real ones, measured as
+  the mean pairwise distance of a fixed batch of samples over that of real samples.
+
+Each symptom is reported once per epoch as a `TrainingFailureWarning` naming the
+symptom, the value, the threshold, the epoch and the step; symptoms listed in `stop_on`
+also end training (`model.stop_training`) at the end of the batch or epoch.
+"""
+
+import math
+import warnings
+
+import keras
+import numpy as np
+
+__all__ = [
+    "SYMPTOMS",
+    "FailureDetector",
+    "TrainingFailureWarning",
+    "mean_pairwise_distance",
+]
+
+SYMPTOMS = ("discriminator_wins", "exploding_gradients", "non_finite", "mode_collapse")
+
+
+class TrainingFailureWarning(UserWarning):
+    """A GAN training failure symptom (see `FailureDetector`)."""
+
+
+def mean_pairwise_distance(samples):
+    """The mean Euclidean distance between distinct samples (flattened)."""
+    flat = np.asarray(samples, dtype="float64").reshape(len(samples), -1)
+    squared = np.sum(flat**2, axis=1)
+    # [n, n] squared distances from ‖a‖² + ‖b‖² - 2 a·b
+    distances = np.sqrt(
+        np.maximum(squared[:, None] + squared[None, :] - 2.0 * flat @ flat.T, 0.0)
+    )
+    count = len(flat)
+    return float(distances.sum() / (count * (count - 1)))
+
+
+class FailureDetector(keras.callbacks.Callback):
+    """Watches a `keras_gans.GAN`'s logs and samples for the failure symptoms T20.
+
+    Args:
+        discriminator_loss_threshold: "D wins" when `d_loss` falls below this (losses
+            whose minimum is 0: the cross-entropy, least-squares and hinge losses;
+            the check is skipped for the Wasserstein loss, which has no floor).
+        gradient_norm_threshold: "exploding gradients" above this norm (the logs
+            `d_grad_norm`, `g_grad_norm`).
+        real_samples: Real samples (NumPy, >= 2) for the mode-collapse check; None
+            skips it.
+        diversity_ratio_threshold: "mode collapse" when the generated samples' mean
+            pairwise distance is below this fraction of the real samples'.
+        num_samples: Generated samples per collapse check (fixed seed).
+        stop_on: Symptoms (names from `SYMPTOMS`) that also stop training.
+    """
+
+    def __init__(
+        self,
+        discriminator_loss_threshold=1e-3,
+        gradient_norm_threshold=100.0,
+        real_samples=None,
+        diversity_ratio_threshold=0.1,
+        num_samples=256,
+        stop_on=("non_finite",),
+    ):
+        super().__init__()
+        unknown = set(stop_on) - set(SYMPTOMS)
+        if unknown:
+            raise ValueError(
+                f"`stop_on` should name symptoms from {SYMPTOMS}. "
+                f"Received: `stop_on={tuple(stop_on)!r}`."
+            )
+        if real_samples is not None and len(real_samples) < 2:
+            raise ValueError(
+                "`real_samples` should hold at least 2 samples for the diversity "
+                f"check. Received {len(real_samples)}."
+            )
+        self.discriminator_loss_threshold = discriminator_loss_threshold
+        self.gradient_norm_threshold = gradient_norm_threshold
+        self.diversity_ratio_threshold = diversity_ratio_threshold
+        self.num_samples = num_samples
+        self.stop_on = tuple(stop_on)
+        self.real_diversity = (
+            None if real_samples is None else mean_pairwise_distance(real_samples)
+        )
+        self.reported = []  # (epoch, symptom, message), for programmatic checks.
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def _report(self, symptom, message):
+        if any(e == self._epoch and s == symptom for e, s, _ in self.reported):
+            return  # Once per epoch and symptom.
+        self.reported.append((self._epoch, symptom, message))
+        warnings.warn(f"{symptom}: {message}", TrainingFailureWarning, stacklevel=2)
+        if symptom in self.stop_on:
+            self.model.stop_training = True
+
+    def _checks_discriminator_loss(self):
+        loss = getattr(self.model, "adversarial_loss", None)
+        return loss is None or loss.name != "wasserstein"
+
+    def on_train_batch_end(self, batch, logs=None):
+        where = f"epoch {self._epoch + 1}, step {batch + 1}"
+        for name, value in (logs or {}).items():
+            value = float(np.mean(value))
+            if not math.isfinite(value):
+                self._report("non_finite", f"`{name}` is {value} at {where}.")
+            elif name.endswith("grad_norm") and value > self.gradient_norm_threshold:
+                self._report(
+                    "exploding_gradients",
+                    f"`{name}` is {value:.4g} > {self.gradient_norm_threshold} at "
+                    f"{where}.",
+                )
+            elif (
+                name == "d_loss"
+                and self._checks_discriminator_loss()
+                and abs(value) < self.discriminator_loss_threshold
+            ):
+                self._report(
+                    "discriminator_wins",
+                    f"`d_loss` is {value:.3g} < {self.discriminator_loss_threshold} at "
+                    f"{where}: D separates real from fake and G's gradients vanish.",
+                )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.real_diversity is None:
+            return
+        samples = self.model.generate(self.num_samples, seed=epoch)
+        ratio = mean_pairwise_distance(samples) / self.real_diversity
+        if ratio < self.diversity_ratio_threshold:
+            self._report(
+                "mode_collapse",
+                f"generated samples' mean pairwise distance is {ratio:.3g} of the "
+                f"real samples' (< {self.diversity_ratio_threshold}) after epoch "
+                f"{epoch + 1}.",
+            )
