@@ -5,9 +5,13 @@ Run folder layout (`out/`):
     config.json              the resolved preset and flags
     samples/epoch_NNN.png    samples from fixed latents after every epoch
     samples/final.png        the final samples
-    metrics.csv              one row of logs per epoch (Keras CSVLogger)
+    samples/interpolation.png   slerp interpolation strips (images), every epoch
+    samples/modes_epoch_NNN.png generated points over the modes (ring8, grid25)
+    metrics.csv              one row of logs per epoch (Keras CSVLogger), with the
+                             evaluation metrics on built-in datasets (fid, modes)
     loss_curves.png          metrics.csv plotted, redrawn every epoch
-    tensorboard/             TensorBoard logs
+    metrics.png              the evaluation metrics of metrics.csv plotted
+    tensorboard/             TensorBoard logs (samples/: the pictures as images)
     checkpoints/epoch_NNN.keras   the whole GAN after each of the last 3 epochs
     backup/                  Keras BackupAndRestore state while a run is unfinished
     model.keras              the final GAN (generator, discriminator, optimizers)
@@ -30,6 +34,7 @@ import tensorflow as tf
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data, plotting, presets
 from keras_gans import losses as gan_losses
+from keras_gans.data.builtin import MIXTURES
 
 __all__ = ["load_generator", "sample", "train"]
 
@@ -37,6 +42,14 @@ NUM_SAMPLE_LATENTS = 64  # Samples in every grid (an 8x8 grid).
 SAMPLE_LATENT_SEED_OFFSET = 10_007  # The grid's latents differ from the training draws.
 NUM_CHECKPOINTS_KEPT = 3  # The newest per-epoch checkpoints left in checkpoints/.
 NUM_REFERENCE_POINTS = 2_500  # Real points under the 2-D scatter plots (M5's count).
+# Evaluation during the run (built-in datasets): FID (digits classifier features for
+# digits, the points for the mixtures) and mode coverage (M5 / M6) against the
+# held-out test split, about EVALUATIONS_PER_RUN times plus the first and last epoch.
+EVALUATION_METRICS = ("fid", "modes")
+EVALUATIONS_PER_RUN = 10
+NUM_EVALUATION_IMAGES = 1_000  # generated images per evaluation
+NUM_EVALUATION_POINTS = 2_500  # generated 2-D points per evaluation (M5's count)
+EVALUATION_SEED_OFFSET = 20_011  # Evaluation latents differ from the grid's.
 
 
 def _resumed_epoch(backup_dir):
@@ -54,6 +67,60 @@ def _strategy(name):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
+
+
+def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
+    """`(before_loggers, after_loggers)`: the run's `EvaluateGenerator` (it must
+    come before the CSV and TensorBoard loggers that record its metrics) and its
+    pictures (metric curves, 2-D mode scatter, interpolation strips)."""
+    is_points = len(sample_shape) == 1
+    evaluation_seed = EVALUATION_SEED_OFFSET + (seed or 0)
+    tensorboard_images = os.path.join(paths["tensorboard"], "samples")
+    before_loggers, after_loggers = [], []
+    if recipe.dataset in data.BUILTIN_DATASETS:
+        real_samples = data.load_arrays(
+            recipe.dataset,
+            "test",
+            image_size=None if is_points else recipe.image_size,
+            resize=recipe.resize,
+        )[0]
+        before_loggers.append(
+            gan_callbacks.EvaluateGenerator(
+                real_samples,
+                metrics=EVALUATION_METRICS,
+                dataset=recipe.dataset,
+                num_samples=NUM_EVALUATION_POINTS
+                if is_points
+                else NUM_EVALUATION_IMAGES,
+                every_n_epochs=max(1, recipe.epochs // EVALUATIONS_PER_RUN),
+                seed=evaluation_seed,
+                resize=recipe.resize,
+            )
+        )
+        after_loggers.append(
+            gan_callbacks.MetricCurves(
+                os.path.join(out, "metrics.csv"), os.path.join(out, "metrics.png")
+            )
+        )
+    if is_points and recipe.dataset in MIXTURES:
+        after_loggers.append(
+            gan_callbacks.ModeScatter(
+                paths["samples"],
+                recipe.dataset,
+                num_samples=NUM_EVALUATION_POINTS,
+                seed=evaluation_seed,
+                tensorboard_dir=tensorboard_images,
+            )
+        )
+    if not is_points:
+        after_loggers.append(
+            gan_callbacks.InterpolationStrips(
+                os.path.join(paths["samples"], "interpolation.png"),
+                seed=evaluation_seed,
+                tensorboard_dir=tensorboard_images,
+            )
+        )
+    return before_loggers, after_loggers
 
 
 def train(
@@ -184,6 +251,9 @@ def train(
     csv_path = os.path.join(out, "metrics.csv")
     csv_logger = keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0)
     tensorboard = keras.callbacks.TensorBoard(paths["tensorboard"])
+    evaluation_callbacks, picture_callbacks = _evaluation_and_picture_callbacks(
+        recipe, sample_shape, out, paths, seed
+    )
     callbacks = [
         # First, so a broken batch stops the run before anything saves it.
         gan_callbacks.StopOnNonFiniteLoss(
@@ -191,14 +261,21 @@ def train(
                 f"The last good checkpoints are in {paths['checkpoints']!r}."
             )
         ),
+        # Warns (stderr) on the failure symptoms of T20.
+        gan_callbacks.FailureDetector(
+            real_samples=next(iter(train_data.take(1))).numpy()
+        ),
         keras.callbacks.BackupAndRestore(paths["backup"]),
         gan_callbacks.RollingCheckpoint(
             paths["checkpoints"], keep=NUM_CHECKPOINTS_KEPT
         ),
+        # Before the loggers, so the CSV, TensorBoard and History get its metrics.
+        *evaluation_callbacks,
         csv_logger,
         gan_callbacks.LossCurves(csv_path, os.path.join(out, "loss_curves.png")),
         tensorboard,
         sample_grid,
+        *picture_callbacks,
         *extra_callbacks,
     ]
     try:

@@ -10,7 +10,8 @@
 - `DigitsFeatures`, `build_digits_classifier`, `load_digits_classifier`,
   `train_digits_classifier` (M7, the offline digits classifier shipped with the
   package)
-- `FrechetDistance` (M2 as a streaming `keras.metrics.Metric`, `keras.ops` only)
+- `FrechetDistance`, `KernelInceptionDistance`, `InceptionScore` (M2, M3, M1 as
+  streaming `keras.metrics.Metric`s, `keras.ops` only)
 - `InceptionFeatures`, `FeatureExtractorUnavailableError` (M7, InceptionV3 pool
   features and logits)
 
@@ -49,7 +50,11 @@ from keras_gans.metrics.mode_coverage import (
     mode_coverage_for_mixture,
 )
 from keras_gans.metrics.precision_recall import precision_recall
-from keras_gans.metrics.streaming import FrechetDistance
+from keras_gans.metrics.streaming import (
+    FrechetDistance,
+    InceptionScore,
+    KernelInceptionDistance,
+)
 
 __all__ = [
     "DigitsFeatures",
@@ -57,6 +62,8 @@ __all__ = [
     "FeatureStatistics",
     "FrechetDistance",
     "InceptionFeatures",
+    "InceptionScore",
+    "KernelInceptionDistance",
     "build_digits_classifier",
     "digits_mode_coverage",
     "frechet_distance",
