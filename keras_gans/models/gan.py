@@ -561,7 +561,8 @@ class GAN(keras.Model):
                 step,
             )
             total += term
-            logs[penalty.name] = value
+            # A lazy penalty (interval > 1) is logged only on the steps it runs.
+            logs[penalty.name] = (value, ops.cast(penalty.applies_at(step), "float32"))
         return total
 
     def _history_term(self, history, variables, log_name, logs):
@@ -786,7 +787,10 @@ class GAN(keras.Model):
                 ops.shape(real_images)[0] // self.discriminator_steps * num_replicas,
             )
         for name, tracker in self._trackers.items():
-            tracker.update_state(ops.mean(ops.cast(logs[name], "float32")))
+            value, weight = (
+                logs[name] if isinstance(logs[name], tuple) else (logs[name], 1)
+            )
+            tracker.update_state(ops.mean(ops.cast(value, "float32")), weight)
         results = {name: tracker.result() for name, tracker in self._trackers.items()}
         if distribution.in_multi_worker_mode():
             # Keras 3 reduces a step's outputs across workers with
