@@ -25,7 +25,8 @@ def _modes_captured(preset_name):
     dataset = data.load(preset.dataset, batch_size=preset.batch_size, seed=SEED)
     gan = presets.build_gan(preset, (2,), seed=SEED)
     gan.fit(dataset, epochs=EPOCHS, verbose=0, shuffle=False)
-    coverage = metrics.mode_coverage_for_mixture(gan.generate(2_500, seed=SEED), "ring8")
+    samples = gan.generate(2_500, seed=SEED)
+    coverage = metrics.mode_coverage_for_mixture(samples, "ring8")
     return coverage["modes_captured"]
 
 
