@@ -63,9 +63,9 @@ DEFAULT_UNROLLED_LEARNING_RATE = 1e-2
 
 def _split_real_data(data):
     """Images from a batch of `images` or `(images, labels)` (labels are not used
-    here)."""
+    here), also as Keras packs them (`(images, None, None)` from `train_on_batch`)."""
     if isinstance(data, (tuple, list)):
-        if len(data) not in (1, 2):
+        if len(data) not in (1, 2, 3):
             raise ValueError(
                 "Expected each dataset element to be `images` or `(images, labels)`. "
                 f"Received a tuple of {len(data)} elements."
