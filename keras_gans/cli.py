@@ -227,6 +227,11 @@ def build_parser():
     sample.add_argument("--num", type=_positive_int, default=64)
     sample.add_argument("--out", default="samples.png")
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument(
+        "--truncation",
+        type=_positive_float,
+        help="truncation trick: latents with |z| <= this (T17, BigGAN)",
+    )
     _add_evaluate_parser(commands)
     return parser
 
@@ -272,6 +277,7 @@ def main(argv=None):
                 num=arguments.num,
                 out=arguments.out,
                 seed=arguments.seed,
+                truncation=arguments.truncation,
             )
             print(f"Wrote {path}")
     except (NonFiniteLossError, DatasetUnavailableError, ValueError) as error:

@@ -30,11 +30,13 @@ import os
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data, plotting, presets
 from keras_gans import losses as gan_losses
 from keras_gans.data.builtin import MIXTURES
+from keras_gans.latent import truncated_normal
 
 __all__ = ["load_generator", "sample", "train"]
 
@@ -317,12 +319,19 @@ def load_generator(path):
     return getattr(model, "sampling_generator", model)
 
 
-def sample(model_path, num=64, out="samples.png", seed=0):
+def sample(model_path, num=64, out="samples.png", seed=0, truncation=None):
     """Writes `num` samples of a trained generator to `out` (a grid or a scatter
-    plot)."""
+    plot); `truncation` draws the latents with the truncation trick (T17)."""
     generator = load_generator(model_path)
-    latent_shape = tuple(generator.input_shape[1:])
-    latents = np.random.default_rng(seed).standard_normal((num, *latent_shape))
-    samples = generator.predict(latents.astype("float32"), verbose=0)
+    latent_shape = getattr(generator, "latent_shape", None) or tuple(
+        generator.input_shape[1:]
+    )
+    if truncation is None:
+        latents = np.random.default_rng(seed).standard_normal((num, *latent_shape))
+    else:
+        latents = truncated_normal((num, *latent_shape), truncation, seed=seed)
+    samples = generator.predict(
+        ops.convert_to_numpy(latents).astype("float32"), verbose=0
+    )
     plotting.save_samples(samples, out)
     return out
