@@ -33,7 +33,7 @@ def pack(samples, degree):
 
     >>> import numpy as np
     >>> points = np.arange(8.0).reshape(4, 2)  # four 2-D points
-    >>> pack(points, 2).tolist()
+    >>> np.asarray(pack(points, 2)).tolist()
     [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
     """
     if degree == 1:
