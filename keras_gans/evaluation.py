@@ -338,8 +338,15 @@ def resolve_extractor(extractor="auto", dataset=None, resize=None):
 # --- Checks and data ------------------------------------------------------------------
 
 
-def _check_metrics_fit(metrics, dataset, extractor, mode_classifier):
-    """Raises a `ValueError` for a metric the dataset or the extractor cannot give."""
+FEATURE_METRICS = ("fid", "kid", "is", "pr")  # the metrics that need an extractor
+
+
+def _needs_extractor(metrics):
+    return any(name in metrics for name in FEATURE_METRICS)
+
+
+def _check_extractor_fits(metrics, extractor):
+    """Raises a `ValueError` for a metric the extractor cannot give."""
     if "is" in metrics and isinstance(
         extractor, _IdentityExtractor | _CallableExtractor
     ):
@@ -348,6 +355,10 @@ def _check_metrics_fit(metrics, dataset, extractor, mode_classifier):
             f"{extractor.name!r} feature extractor gives none. Use the 'digits' or "
             "'inception' extractor, or an object with a `features_and_logits` method."
         )
+
+
+def _check_dataset_fits(metrics, dataset, mode_classifier):
+    """Raises a `ValueError` for a metric the dataset cannot give."""
     if (
         "modes" in metrics
         and mode_classifier is None
@@ -509,12 +520,13 @@ class SampleEvaluator:
     ):
         self.metrics = parse_metric_names(metrics)
         self.dataset = dataset
-        self.extractor = (
-            extractor
-            if isinstance(extractor, _Extractor)
-            else resolve_extractor(extractor, dataset, resize)
-        )
-        _check_metrics_fit(self.metrics, dataset, self.extractor, mode_classifier)
+        _check_dataset_fits(self.metrics, dataset, mode_classifier)
+        self.extractor = None  # mode coverage alone needs no feature extractor
+        if isinstance(extractor, _Extractor):
+            self.extractor = extractor
+        elif _needs_extractor(self.metrics):
+            self.extractor = resolve_extractor(extractor, dataset, resize)
+        _check_extractor_fits(self.metrics, self.extractor)
         self.resize = resize
         self.real_samples = _collect(real_samples, num_real_samples)
         self.kid_subsets = kid_subsets
@@ -585,10 +597,9 @@ class SampleEvaluator:
                 f"{self.real_samples.shape[1:]} (dataset {self.dataset!r}). Load the "
                 "real data at the generator's resolution (`image_size`, `resize`)."
             )
-        needs_features = any(name in self.metrics for name in ("fid", "kid", "pr"))
         fake_features, fake_logits = (
             self.extractor.features_and_logits(fake_samples)
-            if needs_features or "is" in self.metrics
+            if _needs_extractor(self.metrics)
             else (None, None)
         )
         results = {}
@@ -632,7 +643,9 @@ class SampleEvaluator:
     def protocol(self, num_fake_samples):
         """The settings that produced the numbers, for the report."""
         protocol = {
-            "extractor": self.extractor.description,
+            "extractor": "none (no feature metric)"
+            if self.extractor is None
+            else self.extractor.description,
             "num_real_samples": self.num_real_samples,
             "num_fake_samples": int(num_fake_samples),
             "seed": self.seed,
@@ -784,8 +797,11 @@ def evaluate(
         )
     resize = resize or config.get("resize")
     # Checks before any sampling: a wrong request fails fast.
-    resolved_extractor = resolve_extractor(extractor, dataset, resize)
-    _check_metrics_fit(metric_names, dataset, resolved_extractor, mode_classifier)
+    _check_dataset_fits(metric_names, dataset, mode_classifier)
+    resolved_extractor = None
+    if _needs_extractor(metric_names):
+        resolved_extractor = resolve_extractor(extractor, dataset, resize)
+        _check_extractor_fits(metric_names, resolved_extractor)
     fake_samples = generate_samples(model, num_samples, seed=seed)
     real_samples = load_real_samples(
         dataset,
@@ -802,7 +818,7 @@ def evaluate(
         real_samples,
         metric_names,
         dataset=dataset,
-        extractor=resolved_extractor,
+        extractor=resolved_extractor or extractor,
         resize=resize,
         kid_subsets=kid_subsets,
         kid_subset_size=kid_subset_size,

@@ -241,16 +241,13 @@ def save_mode_scatter(
         axes.scatter(
             *np.asarray(reference_points).T, s=3, c="tab:gray", alpha=0.3, label="data"
         )
-    axes.scatter(
-        *points[~high_quality].T, s=4, c="tab:orange", alpha=0.5, label="generated"
-    )
-    axes.scatter(
-        *points[high_quality].T,
-        s=4,
-        c="tab:blue",
-        alpha=0.5,
-        label="generated, within 3 sigma",
-    )
+    # Only non-empty groups, so the legend names only what is drawn.
+    for selected, colour, label in (
+        (~high_quality, "tab:orange", "generated"),
+        (high_quality, "tab:blue", "generated, within 3 sigma"),
+    ):
+        if np.any(selected):
+            axes.scatter(*points[selected].T, s=4, c=colour, alpha=0.5, label=label)
     for mean in means:
         axes.add_patch(Circle(mean, radius, fill=False, color="black", linewidth=0.8))
     axes.scatter(*means.T, marker="x", s=30, c="black", label="modes")

@@ -11,9 +11,13 @@ from keras_gans.callbacks._tensorboard_images import TensorBoardImages
 __all__ = ["InterpolationStrips"]
 
 
-def sampling_generator(model):
-    """The network that samples: the GAN's EMA generator when it has one, else its
-    generator (or `model` itself when it is a bare generator)."""
+def _sampling_generator(model):
+    """The network that samples: `GAN.sampling_generator` (the EMA generator when
+    there is one), else an `ema_generator` or `generator` attribute, else `model`
+    itself (a bare generator)."""
+    sampling = getattr(model, "sampling_generator", None)
+    if sampling is not None:
+        return sampling
     ema_generator = getattr(model, "ema_generator", None)
     if ema_generator is not None:
         return ema_generator
@@ -40,6 +44,12 @@ class InterpolationStrips(keras.callbacks.Callback):
         seed: Seed of the end-point latents.
         method: "slerp" or "linear".
         tensorboard_dir: Optional TensorBoard log folder for the image summaries.
+
+    Example:
+
+    >>> strips = InterpolationStrips("interpolation.png", num_rows=2, num_steps=5)
+    >>> strips.latents((16,)).shape  # row by row: 2 paths of 5 latents
+    (10, 16)
     """
 
     def __init__(
@@ -90,7 +100,7 @@ class InterpolationStrips(keras.callbacks.Callback):
 
     def write(self, step=None):
         """Draws the strips of the current generator to `path`."""
-        generator = sampling_generator(self.model)
+        generator = _sampling_generator(self.model)
         latent_shape = tuple(generator.input_shape[1:])
         images = generator.predict(self.latents(latent_shape), verbose=0)
         if images.ndim != 4:

@@ -247,7 +247,7 @@ class DigitsFeatures:
                     "Build it with `build_digits_classifier`."
                 ) from error
             self._feature_model = keras.Model(
-                self.model.inputs, [feature_layer.output, self.model.outputs[0]]
+                self.model.input, [feature_layer.output, self.model.outputs[0]]
             )
         return self._feature_model
 

@@ -57,13 +57,19 @@ def test_run_folder_holds_every_artifact(tmp_path):
     out = tmp_path / "run"
     gan, history = training_run.train(TINY, out=str(out), seed=0, verbose=0)
     samples = sorted(os.listdir(out / "samples"))
-    assert samples == ["epoch_001.png", "epoch_002.png", "final.png"]
+    assert samples == [
+        "epoch_001.png",
+        "epoch_002.png",
+        "final.png",
+        "interpolation.png",
+    ]
     assert sorted(os.listdir(out / "checkpoints")) == [
         "epoch_001.keras",
         "epoch_002.keras",
     ]
     for name in (
         "loss_curves.png",
+        "metrics.png",
         "metrics.csv",
         "model.keras",
         "generator.keras",
@@ -72,7 +78,11 @@ def test_run_folder_holds_every_artifact(tmp_path):
         assert (out / name).exists(), name
     assert os.listdir(out / "tensorboard")
     with open(out / "metrics.csv") as file:
-        assert file.readline().startswith("epoch,d_loss,fake_logits,g_loss,real_logits")
+        header = file.readline().strip().split(",")
+        assert {"epoch", "d_loss", "g_loss", "real_logits", "fake_logits"} <= set(
+            header
+        )
+        assert {"d_grad_norm", "g_grad_norm", "fid"} <= set(header)
         assert len(file.readlines()) == 2
     config = json.loads((out / "config.json").read_text())
     assert (
