@@ -11,12 +11,28 @@
   coverage as functions of features.
 - `keras_gans.data`: `tf.data` pipelines scaled to [-1, 1] (offline built-ins, tfds,
   NumPy arrays, image folders).
-- `python -m keras_gans train | sample`: the command line.
+- `keras_gans.image_losses`: perceptual, style (Gram), total-variation and L1 losses.
+- `keras_gans.pyramid`: Laplacian pyramids (LAPGAN).
+- `keras_gans.feature_extraction`: the discriminator as a feature extractor.
+- `keras_gans.latent`: slerp, latent arithmetic, truncation.
+- `keras_gans.evaluation`: `evaluate()`, the metrics of a trained model with their
+  protocol.
+- `python -m keras_gans train | sample | evaluate`: the command line.
 
 The drop-in layers live in the sibling package `layers` (Keras 3 only, any backend).
 """
 
-from keras_gans import architectures, data, losses, metrics, penalties, tricks
+from keras_gans import (
+    architectures,
+    data,
+    feature_extraction,
+    image_losses,
+    losses,
+    metrics,
+    penalties,
+    pyramid,
+    tricks,
+)
 from keras_gans.models import GAN
 
 __version__ = "0.1.0"
@@ -25,9 +41,12 @@ __all__ = [
     "GAN",
     "architectures",
     "data",
+    "feature_extraction",
+    "image_losses",
     "losses",
     "metrics",
     "penalties",
+    "pyramid",
     "tricks",
     "__version__",
 ]

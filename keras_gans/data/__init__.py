@@ -17,6 +17,11 @@ import tensorflow as tf
 
 from keras_gans.data import builtin
 from keras_gans.data.arrays import from_array, scale_to_unit_range
+from keras_gans.data.labelled_subset import (
+    UNLABELLED,
+    labelled_subset,
+    semi_supervised_dataset,
+)
 from keras_gans.data.sources import DatasetUnavailableError, from_directory, from_tfds
 
 __all__ = [
@@ -28,6 +33,9 @@ __all__ = [
     "load",
     "load_arrays",
     "scale_to_unit_range",
+    "UNLABELLED",
+    "labelled_subset",
+    "semi_supervised_dataset",
 ]
 
 BUILTIN_DATASETS = ("digits", "ring8", "grid25", "stacked_digits")

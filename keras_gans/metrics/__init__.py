@@ -10,8 +10,8 @@
 - `DigitsFeatures`, `build_digits_classifier`, `load_digits_classifier`,
   `train_digits_classifier` (M7, the offline digits classifier shipped with the
   package)
-- `FrechetDistance`, `KernelInceptionDistance`, `InceptionScore` (M2, M3, M1 as
-  streaming `keras.metrics.Metric`s, `keras.ops` only)
+- `FrechetDistance`, `KernelInceptionDistance`, `InceptionScore`, `PrecisionRecall`
+  (M2, M3, M1, M4 as streaming `keras.metrics.Metric`s, `keras.ops` only)
 - `InceptionFeatures`, `FeatureExtractorUnavailableError` (M7, InceptionV3 pool
   features and logits)
 
@@ -54,6 +54,7 @@ from keras_gans.metrics.streaming import (
     FrechetDistance,
     InceptionScore,
     KernelInceptionDistance,
+    PrecisionRecall,
 )
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "InceptionFeatures",
     "InceptionScore",
     "KernelInceptionDistance",
+    "PrecisionRecall",
     "build_digits_classifier",
     "digits_mode_coverage",
     "frechet_distance",

@@ -1,4 +1,5 @@
-"""Streaming FID, KID and Inception Score as `keras.metrics.Metric`s (M1-M3).
+"""Streaming FID, KID, Inception Score and precision/recall as
+`keras.metrics.Metric`s (M1-M4).
 
 All three use `keras.ops` only, so they update inside a compiled step as well as
 eagerly, and all three give the numbers of the one-shot functions of
@@ -55,7 +56,12 @@ the cross-replica context (e.g. in a callback), not inside a replicated step.
 import keras
 from keras import ops
 
-__all__ = ["FrechetDistance", "InceptionScore", "KernelInceptionDistance"]
+__all__ = [
+    "FrechetDistance",
+    "InceptionScore",
+    "KernelInceptionDistance",
+    "PrecisionRecall",
+]
 
 MINIMUM_SAMPLES = 2  # an unbiased covariance needs n - 1 >= 1
 MINIMUM_SUBSET_SIZE = 2  # the unbiased MMD^2 divides by m (m - 1)
@@ -750,5 +756,183 @@ class InceptionScore(keras.metrics.Metric):
         config = dict(config)
         config["classifier"] = keras.saving.deserialize_keras_object(
             config["classifier"]
+        )
+        return cls(**config)
+
+
+def _squared_distance_matrix(rows, columns):
+    """`[len(rows), len(columns)]` squared Euclidean distances, clipped at 0."""
+    squared = (
+        ops.sum(rows**2, axis=1)[:, None]
+        - 2.0 * ops.matmul(rows, ops.transpose(columns))
+        + ops.sum(columns**2, axis=1)[None, :]
+    )
+    return ops.maximum(squared, 0.0)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class PrecisionRecall(keras.metrics.Metric):
+    """Streaming improved precision and recall (M4) with k-NN manifolds.
+
+    Like KID, precision and recall need the features themselves (each manifold is
+    the union of balls around its points, of radius the distance to the point's
+    k-th nearest neighbour), so the real and generated features are kept in buffers
+    of `max_samples` rows. `result()` returns `{"precision": p, "recall": r}`, the
+    numbers `keras_gans.metrics.precision_recall` gives on the same features:
+    precision = fraction of generated features inside the real manifold (quality),
+    recall = fraction of real features inside the generated manifold (coverage).
+    The distance matrices are `[n, n]`: keep `max_samples` to a few thousand.
+
+    Args:
+        feature_extractor: A callable mapping a batch of images to `[batch,
+            feature_dim]` features.
+        feature_dim: The number of features it returns.
+        max_samples: The capacity of each buffer.
+        k: The neighbourhood size (3 in the paper); each side needs more than `k`
+            samples.
+        name: The metric's name.
+        dtype: The dtype of the results; the state is float64 regardless.
+
+    Call arguments (`update_state`):
+        real_images: A batch of real images.
+        fake_images: A batch of generated images; the two batch sizes may differ.
+
+    Returns (`result`):
+        A dict with the scalars "precision" and "recall".
+
+    Example:
+
+    >>> metric = PrecisionRecall(lambda x: x, feature_dim=2, max_samples=8, k=1)
+    >>> points = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> metric.update_state(points, points + 0.1)
+    >>> {name: float(value) for name, value in metric.result().items()}
+    {'precision': 1.0, 'recall': 1.0}
+
+    Reference:
+        Kynkäänniemi et al. 2019, "Improved Precision and Recall Metric for
+        Assessing Generative Models", https://arxiv.org/abs/1904.06991.
+    """
+
+    def __init__(
+        self,
+        feature_extractor,
+        feature_dim,
+        max_samples=5_000,
+        k=3,
+        name="precision_recall",
+        dtype=None,
+    ):
+        super().__init__(name=name, dtype=dtype)
+        _check_feature_extractor("feature_extractor", feature_extractor)
+        _check_positive_int("feature_dim", feature_dim)
+        _check_positive_int("max_samples", max_samples)
+        _check_positive_int("k", k)
+        if k >= max_samples:
+            raise ValueError(
+                f"`k` should be smaller than `max_samples={max_samples}`. "
+                f"Received: k={k}"
+            )
+        self.feature_extractor = feature_extractor
+        self.feature_dim = feature_dim
+        self.max_samples = max_samples
+        self.k = k
+        self.real_features = self.add_variable(
+            (max_samples, feature_dim), "zeros", dtype="float64", name="real_features"
+        )
+        self.fake_features = self.add_variable(
+            (max_samples, feature_dim), "zeros", dtype="float64", name="fake_features"
+        )
+        self.real_count = self.add_variable(
+            (), "zeros", dtype="int32", name="real_count"
+        )
+        self.fake_count = self.add_variable(
+            (), "zeros", dtype="int32", name="fake_count"
+        )
+        self.dropped_count = self.add_variable(
+            (), "zeros", dtype="int32", name="dropped_count"
+        )
+
+    def update_state(self, real_images, fake_images, sample_weight=None):
+        _reject_sample_weight(self, sample_weight)
+        sides = [
+            ("real", real_images, self.real_features, self.real_count),
+            ("fake", fake_images, self.fake_features, self.fake_count),
+        ]
+        features = [
+            _checked_outputs(
+                self.feature_extractor,
+                "feature_extractor",
+                self.feature_dim,
+                f"{side}_images",
+                images,
+            )
+            for side, images, _, _ in sides
+        ]
+        # Both checks before any write: a failed update leaves the state as it was.
+        for (side, _, buffer, count), rows in zip(sides, features, strict=True):
+            _check_capacity(self, side, buffer, count, rows)
+        for (_, _, buffer, count), rows in zip(sides, features, strict=True):
+            _append_rows(buffer, count, self.dropped_count, rows)
+
+    def _manifold_coverage(self, manifold, manifold_valid, queries, queries_valid):
+        """The fraction of valid `queries` inside the k-NN manifold of `manifold`."""
+        # [n, n] distances within the manifold; the empty rows are pushed away.
+        within = _squared_distance_matrix(manifold, manifold)
+        unused = ops.logical_not(manifold_valid)[None, :]
+        within = ops.where(unused, float("inf"), within)
+        # The k-th smallest distance counting the point itself as the 0-th.
+        radii = ops.sort(within, axis=1)[:, self.k]  # [n]
+        # [queries, n]: query j is inside when it is within some valid point's ball.
+        distances = _squared_distance_matrix(queries, manifold)
+        inside = ops.logical_and(distances <= radii[None, :], manifold_valid[None, :])
+        inside_any = ops.logical_and(ops.any(inside, axis=1), queries_valid)
+        return ops.sum(ops.cast(inside_any, "float64")) / ops.maximum(
+            ops.sum(ops.cast(queries_valid, "float64")), 1.0
+        )
+
+    def result(self):
+        _check_result_inputs(
+            self,
+            {"real": self.real_count, "fake": self.fake_count},
+            self.k + 1,
+            "k + 1",
+        )
+        positions = ops.arange(self.max_samples)
+        real_valid = positions < self.real_count
+        fake_valid = positions < self.fake_count
+        precision = self._manifold_coverage(
+            self.real_features, real_valid, self.fake_features, fake_valid
+        )
+        recall = self._manifold_coverage(
+            self.fake_features, fake_valid, self.real_features, real_valid
+        )
+        valid = ops.logical_and(
+            ops.logical_and(self.real_count > self.k, self.fake_count > self.k),
+            ops.equal(self.dropped_count, 0),
+        )
+        return {
+            "precision": ops.cast(
+                ops.where(valid, precision, float("nan")), self.dtype
+            ),
+            "recall": ops.cast(ops.where(valid, recall, float("nan")), self.dtype),
+        }
+
+    def get_config(self):
+        config = {
+            "feature_extractor": keras.saving.serialize_keras_object(
+                self.feature_extractor
+            ),
+            "feature_dim": self.feature_dim,
+            "max_samples": self.max_samples,
+            "k": self.k,
+        }
+        base_config = super().get_config()
+        return {**base_config, **config}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["feature_extractor"] = keras.saving.deserialize_keras_object(
+            config["feature_extractor"]
         )
         return cls(**config)

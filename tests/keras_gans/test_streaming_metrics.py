@@ -385,3 +385,46 @@ def test_kid_and_inception_score_inside_a_tf_function_drop_the_overflow():
     assert all(math.isnan(float(value)) for value in results())
     with pytest.raises(ValueError, match="dropped 6 samples"):
         kid.result()
+
+
+def _brute_force_precision_recall(real, fake, k):
+    """Kynkäänniemi et al.'s definition with explicit loops (the oracle)."""
+
+    def radii(points):
+        return [sorted(np.linalg.norm(points - point, axis=1))[k] for point in points]
+
+    def coverage(manifold, queries):
+        manifold_radii = radii(manifold)
+        inside = [
+            any(
+                np.linalg.norm(query - point) <= radius
+                for point, radius in zip(manifold, manifold_radii, strict=True)
+            )
+            for query in queries
+        ]
+        return float(np.mean(inside))
+
+    return coverage(real, fake), coverage(fake, real)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_streaming_precision_recall_equals_the_definition_over_batches(k):
+    from keras_gans.metrics import PrecisionRecall, precision_recall
+
+    rng = np.random.default_rng(11)
+    real = rng.normal(size=(40, 3))
+    fake = rng.normal(loc=0.7, scale=1.3, size=(33, 3))
+    metric = PrecisionRecall(lambda x: x, feature_dim=3, max_samples=64, k=k)
+    for start in range(0, 40, 16):  # Uneven batches, fake ones shorter.
+        metric.update_state(real[start : start + 16], fake[start : start + 16])
+    streamed = {name: float(value) for name, value in metric.result().items()}
+    expected_precision, expected_recall = _brute_force_precision_recall(real, fake, k)
+    assert streamed["precision"] == pytest.approx(expected_precision)
+    assert streamed["recall"] == pytest.approx(expected_recall)
+    assert (streamed["precision"], streamed["recall"]) == pytest.approx(
+        precision_recall(real, fake, k=k)
+    )
+    metric.reset_state()
+    metric.update_state(real[:k], fake[:k])  # k samples: no k-th neighbour.
+    with pytest.raises(ValueError, match="at least `k \\+ 1="):
+        metric.result()
