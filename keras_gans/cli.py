@@ -145,6 +145,13 @@ def _add_technique_flags(train):
         type=float,
         help="dropout kept on at inference in G (T10)",
     )
+    group.add_argument(
+        "--g-noise-injection",
+        dest="generator_noise_injection",
+        action="store_true",
+        default=None,
+        help="StyleGAN noise inputs after each G block (T10)",
+    )
 
 
 TECHNIQUE_FIELDS = (
@@ -165,6 +172,7 @@ TECHNIQUE_FIELDS = (
     "minibatch_kernels",
     "generator_normalization",
     "generator_dropout",
+    "generator_noise_injection",
 )
 
 

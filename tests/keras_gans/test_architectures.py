@@ -94,3 +94,23 @@ def test_mixed_precision_wraps_the_optimizers_and_trains():
         shuffle=False,
     )
     assert all(np.isfinite(values[0]) for values in history.history.values())
+
+
+@pytest.mark.parametrize(
+    "noise", [{"dropout_rate": 0.5}, {"noise_injection": True}], ids=str
+)
+def test_dcgan_generator_noise_stays_on_at_inference(noise):
+    # T10: with dropout or noise injection, one latent gives different images in
+    # inference mode; without, the same image.
+    latents = np.random.default_rng(0).normal(size=(2, 8)).astype("float32")
+    plain = architectures.dcgan_generator(8, 1, latent_dim=8, width=4, seed=0)
+    noisy = architectures.dcgan_generator(8, 1, latent_dim=8, width=4, seed=0, **noise)
+    for layer in noisy.layers:  # NoiseInjection starts at strength 0: turn it up.
+        if hasattr(layer, "strength"):
+            layer.strength.assign(keras.ops.ones(layer.strength.shape))
+    np.testing.assert_array_equal(
+        plain(latents, training=False), plain(latents, training=False)
+    )
+    first = np.asarray(noisy(latents, training=False))
+    second = np.asarray(noisy(latents, training=False))
+    assert np.max(np.abs(first - second)) > 1e-3
