@@ -10,7 +10,14 @@ import dataclasses
 import keras
 
 from keras_gans import architectures
-from keras_gans.models import GAN
+from keras_gans.architectures.conditional_dcgan import (
+    conditional_dcgan_discriminator,
+    conditional_dcgan_generator,
+)
+from keras_gans.models import GAN, ConditionalGAN
+from keras_gans.models.laplacian_gan import build_laplacian_gan
+from keras_gans.models.progressive_gan import build_progressive_gan
+from keras_gans.models.semi_supervised_gan import build_semi_supervised_gan
 from keras_gans.tricks import InstanceNoise
 
 __all__ = ["DEFAULT_PRESET", "PRESETS", "Preset", "build_gan", "get"]
@@ -29,7 +36,10 @@ class Preset:
     dataset: str = "digits"
     image_size: int | None = None  # None: the dataset's own size.
     resize: str = "bilinear"  # digits only: how to reach `image_size`.
-    architecture: str = "dcgan"  # "dcgan" or "mlp".
+    # "dcgan", "mlp", "conditional-dcgan", "resnet" (A2), "sagan" (A3), "biggan" (A4);
+    # "semi-supervised" (T6) is set by `labels_per_class`; "lapgan" (A5) and
+    # "progressive" (A6) build their own models.
+    architecture: str = "dcgan"
     latent_dim: int = 100
     width: int = 64  # DCGAN: filters of the widest-resolution layer; MLP: hidden units.
     loss: str = "non_saturating"
@@ -44,6 +54,7 @@ class Preset:
     minibatch_kernels: int = 0  # Minibatch discrimination kernels in D (Y1).
     generator_normalization: str = "batch"  # "batch" or "virtual_batch" (Y3).
     generator_dropout: float = 0.0  # Dropout kept on at inference in G (T10).
+    generator_noise_injection: bool = False  # StyleGAN noise inputs in G (T10).
     penalties: tuple = ()  # Names from keras_gans.penalties (P1-P7).
     discriminator_steps: int = 1  # T12
     label_smoothing: float | None = None  # Real target (T4).
@@ -54,6 +65,12 @@ class Preset:
     unrolled_steps: int = 0  # T15
     packing: int = 1  # T16
     single_loss: bool = False  # T14
+    num_classes: int | None = None  # A ConditionalGAN on (images, labels) (T18).
+    auxiliary_classifier: bool = False  # AC-GAN's class head in D (T18).
+    truncation: float | None = None  # Sample grids from latents |z| <= this (T17).
+    # > 0: the semi-supervised K+1 GAN (T6) with this many labels per class, built
+    # by keras_gans.models.semi_supervised_gan.build_semi_supervised_gan.
+    labels_per_class: int = 0
 
 
 _DIGITS_16 = {"image_size": 16, "resize": "pad", "latent_dim": 64, "width": 32}
@@ -251,6 +268,154 @@ PRESETS = {
             packing=2,
             **_RING_MLP,
         ),
+        Preset(
+            name="cgan",
+            description=(
+                "Conditional DCGAN (Mirza & Osindero 2014, arXiv:1411.1784, with "
+                "DCGAN networks): the one-hot label concatenated to z in G and as "
+                "10 constant input channels of D; non-saturating loss, Adam(2e-4, "
+                "beta_1=0.5), on digits and their labels."
+            ),
+            architecture="conditional-dcgan",
+            num_classes=10,
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="acgan",
+            description=(
+                "AC-GAN (Odena et al. 2017, arXiv:1610.09585): G as cgan's, D with a "
+                "10-way auxiliary classifier head whose cross-entropy on real and "
+                "fake joins both losses (weight 1); Adam(2e-4, beta_1=0.5)."
+            ),
+            architecture="conditional-dcgan",
+            num_classes=10,
+            auxiliary_classifier=True,
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="sngan-resnet",
+            description=(
+                "Conditional SNGAN ResNet (Miyato & Koyama 2018, arXiv:1802.05637): "
+                "conditional BN in G, projection D with spectral norm, hinge loss, "
+                "Adam(2e-4, beta_1=0, beta_2=0.9), 5 D steps; --width 256 is the "
+                "paper's CIFAR-10 G (its D has 128)."
+            ),
+            architecture="resnet",
+            num_classes=10,
+            loss="hinge",
+            beta_1=0.0,
+            beta_2=0.9,
+            discriminator_steps=5,
+            epochs=100,
+            **{**_DIGITS_16, "latent_dim": 128},
+        ),
+        Preset(
+            name="sagan",
+            description=(
+                "SAGAN (Zhang et al. 2018, arXiv:1805.08318): the conditional "
+                "ResNet with self-attention at 8x8 and spectral norm in G and D, "
+                "projection D, hinge loss, TTUR D Adam(4e-4) G Adam(1e-4), "
+                "beta_1=0, beta_2=0.9, one D step."
+            ),
+            architecture="sagan",
+            num_classes=10,
+            loss="hinge",
+            d_learning_rate=4e-4,
+            g_learning_rate=1e-4,
+            beta_1=0.0,
+            beta_2=0.9,
+            epochs=50,
+            **{**_DIGITS_16, "latent_dim": 128},
+        ),
+        Preset(
+            name="biggan-lite",
+            description=(
+                "BigGAN-lite (Brock et al. 2018, arXiv:1809.11096): shared class "
+                "embedding, hierarchical latent (z of 120 in 3 chunks), conditional "
+                "BN, self-attention, SN, projection D, orthogonal regularisation "
+                "1e-4, hinge loss, D Adam(4e-4) G Adam(1e-4) beta_1=0, 2 D steps, "
+                "EMA generator (0.99 for this short run; the paper's 0.9999), "
+                "sample grids truncated at 0.5; --width 96 is the paper's ch."
+            ),
+            architecture="biggan",
+            num_classes=10,
+            loss="hinge",
+            d_learning_rate=4e-4,
+            g_learning_rate=1e-4,
+            beta_1=0.0,
+            beta_2=0.999,
+            discriminator_steps=2,
+            penalties=("orthogonal",),
+            generator_ema=0.99,
+            truncation=0.5,
+            epochs=50,
+            **{**_DIGITS_16, "latent_dim": 120, "width": 8},
+        ),
+        Preset(
+            name="semi-supervised",
+            description=(
+                "Semi-supervised K+1 GAN (Salimans et al. 2016, arXiv:1606.03498, "
+                "section 5): D is a 10-class classifier with the fake logit fixed "
+                "at 0, an MLP on the 64 pixels with Gaussian noise (0.3 on the "
+                "input, 0.5 after each layer), 250-125-62-62-62 units (--width "
+                "1000 is the paper's 1000-500-250-250-250); G 500-500 with batch "
+                "norm and softplus, feature matching on D's last hidden layer; 10 "
+                "labels per class, batches of 50 labelled + 50 unlabelled; "
+                "Adam(1e-3, beta_1=0.5) (their MNIST code: 3e-3). Logs the "
+                "held-out accuracy as val_accuracy."
+            ),
+            architecture="semi-supervised",
+            labels_per_class=10,
+            latent_dim=100,
+            width=250,
+            d_learning_rate=1e-3,
+            g_learning_rate=1e-3,
+            batch_size=100,
+            epochs=50,
+        ),
+        Preset(
+            name="lapgan",
+            description=(
+                "LAPGAN (Denton et al. 2015, arXiv:1506.05751): a Laplacian pyramid "
+                "4 -> 8 -> 16 of GANs on digits: an MLP GAN on the 4x4 low-pass "
+                "images (z of 64, 128 units; the paper's coarsest CIFAR-10 level: "
+                "1200-unit MLPs), and at 8x8 and 16x16 conditional GANs on the "
+                "band-pass residuals given the upsampled coarser image (noise as "
+                "an extra plane, three 5x5 convolutions in G, two in D, 32 filters; "
+                "the paper's 128); non-saturating loss, Adam(2e-4, beta_1=0.5) per "
+                "level (the paper: SGD, lr 0.02, momentum 0.5 rising to 0.8); "
+                "samples drawn coarse to fine."
+            ),
+            architecture="lapgan",
+            epochs=50,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="progressive",
+            description=(
+                "Progressive growing (Karras et al. 2018, arXiv:1710.10196): 4 -> 8 "
+                "-> 16 on digits with equalized learning rate, pixel norm in G, "
+                "minibatch stddev in D, WGAN-GP (lambda=10, one D step) plus drift "
+                "0.001, Adam(1e-3, beta_1=0, beta_2=0.99), batch 16, EMA generator "
+                "0.999, as the paper; the run is split into 5 equal phases (4x4 "
+                "stable, then a fade-in and a stable phase per resolution; the "
+                "paper: 800k images each); 32 filters per resolution (the paper's "
+                "512)."
+            ),
+            architecture="progressive",
+            loss="wasserstein",
+            penalties=("gp",),
+            d_learning_rate=1e-3,
+            g_learning_rate=1e-3,
+            beta_1=0.0,
+            beta_2=0.99,
+            batch_size=16,
+            generator_ema=0.999,
+            epochs=30,
+            **_DIGITS_16,
+        ),
     ]
 }
 DEFAULT_PRESET = "dcgan"
@@ -277,6 +442,15 @@ def _optimizer(learning_rate, preset):
     )
 
 
+# The ResNet families (A2-A4): (generator builder, discriminator builder), each
+# class-conditional with `num_classes` (conditional BN in G, projection D).
+_RESIDUAL_BUILDERS = {
+    "resnet": (architectures.resnet_generator, architectures.resnet_discriminator),
+    "sagan": (architectures.sagan_generator, architectures.sagan_discriminator),
+    "biggan": (architectures.biggan_generator, architectures.biggan_discriminator),
+}
+
+
 def _networks(preset, sample_shape, seed):
     """(generator, discriminator) for `preset` and samples of `sample_shape`."""
     *spatial, channels = sample_shape
@@ -295,6 +469,7 @@ def _networks(preset, sample_shape, seed):
             normalization=preset.generator_normalization,
             reference_size=preset.batch_size,
             dropout_rate=preset.generator_dropout,
+            noise_injection=preset.generator_noise_injection,
             seed=seed,
         )
         discriminator = architectures.dcgan_discriminator(
@@ -321,8 +496,52 @@ def _networks(preset, sample_shape, seed):
             seed=seed,
         )
         return generator, discriminator
+    if preset.architecture == "conditional-dcgan":
+        if preset.num_classes is None or len(sample_shape) != 3:
+            raise ValueError(
+                "The conditional-dcgan architecture needs `num_classes` and images. "
+                f"Received: `num_classes={preset.num_classes}`, samples of shape "
+                f"{sample_shape}."
+            )
+        generator = conditional_dcgan_generator(
+            spatial[0],
+            channels,
+            num_classes=preset.num_classes,
+            latent_dim=preset.latent_dim,
+            width=preset.width,
+            seed=seed,
+        )
+        discriminator = conditional_dcgan_discriminator(
+            spatial[0],
+            channels,
+            num_classes=preset.num_classes,
+            width=preset.width,
+            auxiliary_classifier=preset.auxiliary_classifier,
+            normalization=preset.discriminator_normalization,
+            seed=seed,
+        )
+        return generator, discriminator
+    if preset.architecture in _RESIDUAL_BUILDERS:
+        build_generator, build_discriminator = _RESIDUAL_BUILDERS[preset.architecture]
+        generator = build_generator(
+            spatial[0],
+            channels,
+            latent_dim=preset.latent_dim,
+            width=preset.width,
+            num_classes=preset.num_classes,
+            seed=seed,
+        )
+        discriminator = build_discriminator(
+            spatial[0],
+            channels,
+            width=preset.width,
+            num_classes=preset.num_classes,
+            seed=seed,
+        )
+        return generator, discriminator
     raise ValueError(
-        f"Unknown architecture {preset.architecture!r}. Expected 'dcgan' or 'mlp'."
+        f"Unknown architecture {preset.architecture!r}. Expected one of 'dcgan', "
+        f"'mlp', 'conditional-dcgan', {', '.join(map(repr, _RESIDUAL_BUILDERS))}."
     )
 
 
@@ -334,11 +553,51 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
         sample_shape: The shape of one real sample, e.g. `(16, 16, 1)` or `(2,)`.
         seed: Seeds the weight initialisers and the latent `SeedGenerator`.
         total_steps: The run's number of training steps, over which instance noise
-            anneals to 0 (needed only when the preset uses instance noise).
+            anneals to 0 and the progressive preset grows (needed only by those).
     """
     sample_shape = tuple(sample_shape)
+    if preset.labels_per_class:  # T6: its own model, loss and networks.
+        return build_semi_supervised_gan(
+            preset,
+            sample_shape,
+            seed=seed,
+            d_optimizer=_optimizer(preset.d_learning_rate, preset),
+            g_optimizer=_optimizer(preset.g_learning_rate, preset),
+        )
+    if preset.architecture == "lapgan":  # A5: one GAN per pyramid level.
+        return build_laplacian_gan(
+            preset,
+            sample_shape,
+            seed=seed,
+            d_optimizer=_optimizer(preset.d_learning_rate, preset),
+            g_optimizer=_optimizer(preset.g_learning_rate, preset),
+        )
+    if preset.architecture == "progressive":  # A6: grows over `total_steps`.
+        return build_progressive_gan(
+            preset,
+            sample_shape,
+            seed=seed,
+            total_steps=total_steps,
+            d_optimizer=_optimizer(preset.d_learning_rate, preset),
+            g_optimizer=_optimizer(preset.g_learning_rate, preset),
+        )
+    if preset.auxiliary_classifier and preset.architecture != "conditional-dcgan":
+        raise ValueError(
+            "`auxiliary_classifier` needs the 'conditional-dcgan' architecture. "
+            f"Received: `architecture={preset.architecture!r}`."
+        )
     generator, discriminator = _networks(preset, sample_shape, seed)
-    gan = GAN(generator, discriminator, latent_dim=preset.latent_dim, seed=seed)
+    if preset.num_classes is None:
+        gan = GAN(generator, discriminator, latent_dim=preset.latent_dim, seed=seed)
+    else:
+        gan = ConditionalGAN(
+            generator,
+            discriminator,
+            num_classes=preset.num_classes,
+            latent_dim=preset.latent_dim,
+            seed=seed,
+            auxiliary_classifier=preset.auxiliary_classifier,
+        )
     options = {
         "loss": preset.loss,
         "penalties": list(preset.penalties),

@@ -16,6 +16,8 @@ Run folder layout (`out/`):
     backup/                  Keras BackupAndRestore state while a run is unfinished
     model.keras              the final GAN (generator, discriminator, optimizers)
     generator.keras          the final generator alone
+    classifier.keras         semi-supervised presets (T6): the classifier alone; their
+                             metrics.csv has its test-split accuracy (val_accuracy)
 
 Re-running with the same `out` after an interruption resumes from the last finished
 epoch and ends with the same weights as an uninterrupted run with the same seed: the
@@ -36,6 +38,7 @@ from keras_gans import callbacks as gan_callbacks
 from keras_gans import data, plotting, presets
 from keras_gans import losses as gan_losses
 from keras_gans.data.builtin import MIXTURES
+from keras_gans.data.labelled_subset import semi_supervised_dataset
 from keras_gans.latent import truncated_normal
 
 __all__ = ["load_generator", "sample", "train"]
@@ -52,6 +55,63 @@ EVALUATIONS_PER_RUN = 10
 NUM_EVALUATION_IMAGES = 1_000  # generated images per evaluation
 NUM_EVALUATION_POINTS = 2_500  # generated 2-D points per evaluation (M5's count)
 EVALUATION_SEED_OFFSET = 20_011  # Evaluation latents differ from the grid's.
+# A conditional preset's grid: one class per row (at most this many classes), the
+# same latents down the columns.
+MAX_GRID_CLASSES = 16
+GRID_COLUMNS = 8
+
+
+class _ClassRowsSampleGrid(gan_callbacks.SampleGrid):
+    """`SampleGrid` for a conditional GAN: row k holds class k, column j latent j."""
+
+    def __init__(self, directory, latents, num_classes):
+        rows = min(num_classes, MAX_GRID_CLASSES)
+        columns = min(len(latents), GRID_COLUMNS)
+        # [rows * columns, *latent_shape]: the first `columns` latents, row by row.
+        super().__init__(
+            directory, np.tile(latents[:columns], (rows,) + (1,) * (latents.ndim - 1))
+        )
+        self.labels = np.repeat(np.arange(rows, dtype="int32"), columns)
+        self.columns = columns
+
+    def write(self, filename, title=None):
+        os.makedirs(self.directory, exist_ok=True)
+        samples = self.model.generator.predict([self.latents, self.labels], verbose=0)
+        path = os.path.join(self.directory, filename)
+        plotting.save_image_grid(samples, path, columns=self.columns)
+        return path
+
+
+def _images(element):
+    """The images of a dataset element, `images` or `(images, labels)`."""
+    return element[0] if isinstance(element, tuple) else element
+
+
+def _semi_supervised_data(recipe, seed):
+    """T6: `(train_data, (test_images, test_labels))`. The train batches hold
+    `recipe.labels_per_class` labelled examples per class of the TRAIN split (half
+    of each batch) and unlabelled ones (label -1); the TEST split gives the held-out
+    accuracy that `fit` logs as `val_accuracy`."""
+    if recipe.dataset not in data.BUILTIN_DATASETS:
+        raise ValueError(
+            "A semi-supervised run needs a built-in dataset with labels "
+            f"({', '.join(data.BUILTIN_DATASETS)}). Received: "
+            f"`dataset={recipe.dataset!r}`."
+        )
+    train_images, train_labels = data.load_arrays(
+        recipe.dataset, "train", recipe.image_size, recipe.resize
+    )
+    train_data = semi_supervised_dataset(
+        train_images,
+        train_labels,
+        recipe.labels_per_class,
+        recipe.batch_size,
+        seed=int(np.random.default_rng().integers(2**31)) if seed is None else seed,
+    )
+    test_split = data.load_arrays(
+        recipe.dataset, "test", recipe.image_size, recipe.resize
+    )
+    return train_data, test_split
 
 
 def _resumed_epoch(backup_dir):
@@ -114,7 +174,8 @@ def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
                 tensorboard_dir=tensorboard_images,
             )
         )
-    if not is_points:
+    # The strips interpolate latents of an unconditional generator (one input).
+    if not is_points and recipe.num_classes is None:
         after_loggers.append(
             gan_callbacks.InterpolationStrips(
                 os.path.join(paths["samples"], "interpolation.png"),
@@ -200,22 +261,27 @@ def train(
     # With k discriminator steps per generator step (T12), each batch holds k
     # discriminator batches.
     steps_per_batch = 1 if recipe.single_loss else recipe.discriminator_steps
-    train_data = data.load(
-        recipe.dataset,
-        batch_size=recipe.batch_size * steps_per_batch,
-        seed=seed,
-        image_size=recipe.image_size,
-        resize=recipe.resize,
-        data_dir=data_dir,
-        download=download,
-    )
+    validation_data = None
+    if recipe.labels_per_class:  # The semi-supervised K+1 GAN (T6).
+        train_data, validation_data = _semi_supervised_data(recipe, seed)
+    else:
+        train_data = data.load(
+            recipe.dataset,
+            batch_size=recipe.batch_size * steps_per_batch,
+            seed=seed,
+            image_size=recipe.image_size,
+            resize=recipe.resize,
+            data_dir=data_dir,
+            download=download,
+            with_labels=recipe.num_classes is not None,  # A conditional GAN (T18).
+        )
     steps_per_epoch = int(train_data.cardinality())
     if steps_per_epoch <= 0:
         raise ValueError(
             f"Could not count the batches of dataset {recipe.dataset!r} "
             f"(cardinality {steps_per_epoch}); it must be finite and non-empty."
         )
-    sample_shape = tuple(train_data.element_spec.shape[1:])
+    sample_shape = tuple(_images(train_data.element_spec).shape[1:])
 
     with open(os.path.join(out, "config.json"), "w") as file:
         json.dump(
@@ -244,12 +310,26 @@ def train(
             :NUM_REFERENCE_POINTS
         ]
     sample_seed = SAMPLE_LATENT_SEED_OFFSET + (seed or 0)
-    sample_latents = np.random.default_rng(sample_seed).standard_normal(
-        (NUM_SAMPLE_LATENTS, *gan.latent_shape)
-    )
-    sample_grid = gan_callbacks.SampleGrid(
-        paths["samples"], sample_latents, reference_points
-    )
+    if recipe.truncation is None:
+        sample_latents = np.random.default_rng(sample_seed).standard_normal(
+            (NUM_SAMPLE_LATENTS, *gan.latent_shape)
+        )
+    else:  # The truncation trick (T17) in the grids.
+        sample_latents = ops.convert_to_numpy(
+            truncated_normal(
+                (NUM_SAMPLE_LATENTS, *gan.latent_shape),
+                recipe.truncation,
+                seed=sample_seed,
+            )
+        )
+    if recipe.num_classes is None:
+        sample_grid = gan_callbacks.SampleGrid(
+            paths["samples"], sample_latents, reference_points
+        )
+    else:
+        sample_grid = _ClassRowsSampleGrid(
+            paths["samples"], sample_latents, recipe.num_classes
+        )
     csv_path = os.path.join(out, "metrics.csv")
     csv_logger = keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0)
     tensorboard = keras.callbacks.TensorBoard(paths["tensorboard"])
@@ -265,7 +345,7 @@ def train(
         ),
         # Warns (stderr) on the failure symptoms of T20.
         gan_callbacks.FailureDetector(
-            real_samples=next(iter(train_data.take(1))).numpy()
+            real_samples=_images(next(iter(train_data.take(1)))).numpy()
         ),
         keras.callbacks.BackupAndRestore(paths["backup"]),
         gan_callbacks.RollingCheckpoint(
@@ -288,6 +368,7 @@ def train(
             callbacks=callbacks,
             verbose=verbose,
             shuffle=False,
+            validation_data=validation_data,
         )
     except BaseException:
         # `fit` ended without `on_train_end`: close the files the loggers hold. The
@@ -297,6 +378,8 @@ def train(
         raise
     gan.save(os.path.join(out, "model.keras"))
     gan.save_generator(os.path.join(out, "generator.keras"))
+    if recipe.labels_per_class:
+        gan.classifier.save(os.path.join(out, "classifier.keras"))
     sample_grid.write("final.png", title="final")
     return gan, history
 
@@ -321,17 +404,38 @@ def load_generator(path):
 
 def sample(model_path, num=64, out="samples.png", seed=0, truncation=None):
     """Writes `num` samples of a trained generator to `out` (a grid or a scatter
-    plot); `truncation` draws the latents with the truncation trick (T17)."""
+    plot); `truncation` draws the latents with the truncation trick (T17). A
+    conditional generator (T18) draws classes 0, 1, ... in turn, one per column."""
     generator = load_generator(model_path)
+    conditional = len(getattr(generator, "inputs", None) or ()) == 2
     latent_shape = getattr(generator, "latent_shape", None) or tuple(
-        generator.input_shape[1:]
+        generator.inputs[0].shape[1:] if conditional else generator.input_shape[1:]
     )
     if truncation is None:
         latents = np.random.default_rng(seed).standard_normal((num, *latent_shape))
     else:
         latents = truncated_normal((num, *latent_shape), truncation, seed=seed)
-    samples = generator.predict(
-        ops.convert_to_numpy(latents).astype("float32"), verbose=0
-    )
+    latents = ops.convert_to_numpy(latents).astype("float32")
+    if conditional:  # `[latents, labels]`: one class per column (T18).
+        num_classes = _run_num_classes(model_path)
+        labels = np.arange(num, dtype="int32") % num_classes
+        samples = generator.predict([latents, labels], verbose=0)
+        plotting.save_image_grid(samples, out, columns=num_classes)
+        return out
+    samples = generator.predict(latents, verbose=0)
     plotting.save_samples(samples, out)
     return out
+
+
+def _run_num_classes(model_path):
+    """A conditional run's number of classes, from the run folder's config.json."""
+    folder = model_path if os.path.isdir(model_path) else os.path.dirname(model_path)
+    config_path = os.path.join(folder, "config.json")
+    if not os.path.exists(config_path):
+        raise ValueError(
+            f"{model_path!r} holds a conditional generator; sampling it needs the "
+            "number of classes from its run folder's config.json, which is not in "
+            f"{folder!r}. Pass the run folder."
+        )
+    with open(config_path) as file:
+        return int(json.load(file)["num_classes"])

@@ -24,6 +24,9 @@ class _WithoutAutocast(keras.layers.Layer):
 
     def __init__(self, **kwargs):
         super().__init__(autocast=False, **kwargs)
+        # No weights to create: report built, or a model holding it looks unbuilt
+        # and `fit` under a strategy tries to build it by calling it.
+        self.built = True
 
     def call(self, inputs, function):
         return function(inputs)

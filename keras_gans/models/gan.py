@@ -74,6 +74,11 @@ def _split_real_data(data):
     return data
 
 
+def _strided_part(values, start, step):
+    """`values[start::step]`, or None for None (a GAN's absent labels)."""
+    return None if values is None else values[start::step]
+
+
 def _regularization(model):
     """The sum of a model's `add_loss` terms (kernel regularizers and the like)."""
     return sum(model.losses, 0.0)
@@ -392,6 +397,34 @@ class GAN(keras.Model):
                     f"The constraint {penalty.name!r} acts after a discriminator step, "
                     "which `single_loss=True` does not have. Use a gradient penalty."
                 )
+        if self.packing > 1:
+            self._check_packing_channels()
+
+    def _check_packing_channels(self):
+        """T16: D's input needs `packing` times the channels of G's output."""
+        try:
+            generator_shape = self.generator.output_shape
+            discriminator_shape = self.discriminator.input_shape
+        except (AttributeError, ValueError):  # subclassed models: no static shapes
+            return
+        if not all(
+            isinstance(s, tuple) for s in (generator_shape, discriminator_shape)
+        ):
+            return  # several inputs or outputs: not a plain image-to-logits pair
+        generator_channels = generator_shape[-1]
+        packed_channels = (
+            None if generator_channels is None else (generator_channels * self.packing)
+        )
+        if None in (packed_channels, discriminator_shape[-1]):
+            return
+        if discriminator_shape[-1] != packed_channels:
+            raise ValueError(
+                f"The discriminator's input has {discriminator_shape[-1]} input "
+                f"channels; packing needs the generator's {generator_channels} "
+                f"output channels × `packing={self.packing}` = {packed_channels}. "
+                "Build the discriminator for input shape "
+                f"{(*generator_shape[1:-1], packed_channels)}."
+            )
 
     def _build_compiled_state(self):
         """Creates the state the options need (inside the strategy scope, if any)."""
@@ -522,6 +555,34 @@ class GAN(keras.Model):
             (batch_size, *self.latent_shape), self.seed_generator
         )
 
+    # Conditioning hooks: how a batch, a generated batch and D's scores look. A GAN
+    # has no labels (they are None); `ConditionalGAN` overrides these five.
+
+    def _real_batch(self, data):
+        """`(real_images, real_labels)` of a dataset element."""
+        return _split_real_data(data), None
+
+    def _generate_batch(self, batch_size):
+        """`(generated_images, generated_labels)`: this replica's generated batch."""
+        return self.generator(self.sample_latents(batch_size), training=True), None
+
+    def _discriminate(self, inputs, labels):
+        """`(logits, auxiliary_outputs)`: D's adversarial logits for `inputs` (and
+        their `labels`) and its other outputs (None here)."""
+        del labels
+        return self.discriminator(inputs, training=True), None
+
+    def _auxiliary_loss(self, player, real, fake, logs):
+        """`player`'s loss term from D's auxiliary outputs; `real` and `fake` are
+        `(auxiliary_outputs, labels)` (`real` is None for the generator). 0 here."""
+        del player, real, fake, logs
+        return 0.0
+
+    def _penalty_discriminator(self, penalty, real_labels, generated_labels):
+        """The images -> logits function that `penalty` differentiates."""
+        del penalty, real_labels, generated_labels
+        return self.discriminator
+
     @property
     def training_steps(self):
         """How many train steps have run (the generator's optimizer's iterations)."""
@@ -546,14 +607,15 @@ class GAN(keras.Model):
             self.adversarial_loss, real_logits, fake_logits, real_targets, fake_targets
         )
 
-    def _penalty_terms(self, player, real_input, fake_input, step, logs):
-        """The sum of `player`'s penalty terms; their values go into `logs`."""
+    def _penalty_terms(self, player, real_input, fake_input, step, logs, labels):
+        """The sum of `player`'s penalty terms; their values go into `logs`.
+        `labels` is `(real_labels, generated_labels)` (None for a GAN)."""
         total = 0.0
         for penalty in self.penalties:
             if penalty.player != player or not penalty.adds_loss:
                 continue
             term, value = penalty(
-                self.discriminator,
+                self._penalty_discriminator(penalty, *labels),
                 self.generator,
                 real_input,
                 fake_input,
@@ -586,8 +648,11 @@ class GAN(keras.Model):
         logs[norm_name] = _gradient_norm(gradients, self._replica_share(1.0, optimizer))
         optimizer.apply_gradients(zip(gradients, variables, strict=True))
 
-    def _generator_adversarial_loss(self, real_input, fake_input):
-        """G's loss against D (or D's look-ahead, T15), or feature matching (T1)."""
+    def _generator_adversarial_loss(self, real_input, fake_input, labels):
+        """G's loss against D (or D's look-ahead, T15), or feature matching (T1),
+        and D's auxiliary outputs on the fakes (None without them). `labels` is
+        `(real_labels, generated_labels)` (None for a GAN)."""
+        real_labels, generated_labels = labels
         if self.feature_model is not None:
             return feature_matching_loss(
                 self.feature_model(real_input, training=True),
@@ -609,43 +674,52 @@ class GAN(keras.Model):
             )
             non_trainable = self.discriminator.non_trainable_variables
 
-            def discriminator(images):
+            def discriminator(images, labels):
                 logits, _ = self.discriminator.stateless_call(
                     trainable, non_trainable, images, training=True
                 )
-                return logits
+                return logits, None
 
         else:
+            discriminator = self._discriminate
 
-            def discriminator(images):
-                return self.discriminator(images, training=True)
-
-        fake_logits = discriminator(fake_input)
-        real_logits = discriminator(real_input) if needs_real else None
+        fake_logits, fake_auxiliary = discriminator(fake_input, generated_labels)
+        real_logits = discriminator(real_input, real_labels)[0] if needs_real else None
         return self.adversarial_loss.generator_loss(
             fake_logits, real_logits
-        ), fake_logits
+        ), fake_auxiliary
 
     # --- Training: the steps ----------------------------------------------------------
 
-    def _discriminator_step(self, real_images, logs):
+    def _discriminator_step(self, real_images, real_labels, logs):
         batch_size = ops.shape(real_images)[0]
         step = self.d_optimizer.iterations
-        generated_images = self.generator(
-            self.sample_latents(batch_size), training=True
-        )
+        generated_images, generated_labels = self._generate_batch(batch_size)
         real_input = self._discriminator_input(real_images)
         fake_input = self._discriminator_input(generated_images)
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_input, training=True)
-            fake_logits = self.discriminator(fake_input, training=True)
+            real_logits, real_auxiliary = self._discriminate(real_input, real_labels)
+            fake_logits, fake_auxiliary = self._discriminate(
+                fake_input, generated_labels
+            )
             d_loss = self._discriminator_loss(real_logits, fake_logits)
             total = (
                 d_loss
+                + self._auxiliary_loss(
+                    "discriminator",
+                    (real_auxiliary, real_labels),
+                    (fake_auxiliary, generated_labels),
+                    logs,
+                )
                 + _regularization(self.discriminator)
                 + self._penalty_terms(
-                    "discriminator", real_input, fake_input, step, logs
+                    "discriminator",
+                    real_input,
+                    fake_input,
+                    step,
+                    logs,
+                    (real_labels, generated_labels),
                 )
                 + self._history_term(
                     self.discriminator_history, variables, "d_history", logs
@@ -662,21 +736,31 @@ class GAN(keras.Model):
             self.discriminator_history.record(variables)
         logs.update(d_loss=d_loss, real_logits=real_logits, fake_logits=fake_logits)
 
-    def _generator_step(self, real_images, logs):
+    def _generator_step(self, real_images, real_labels, logs):
         batch_size = ops.shape(real_images)[0]
         step = self.g_optimizer.iterations
         real_input = self._discriminator_input(real_images)
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
-            generated_images = self.generator(
-                self.sample_latents(batch_size), training=True
-            )
+            generated_images, generated_labels = self._generate_batch(batch_size)
             fake_input = self._discriminator_input(generated_images)
-            g_loss, _ = self._generator_adversarial_loss(real_input, fake_input)
+            g_loss, fake_auxiliary = self._generator_adversarial_loss(
+                real_input, fake_input, (real_labels, generated_labels)
+            )
             total = (
                 g_loss
+                + self._auxiliary_loss(
+                    "generator", None, (fake_auxiliary, generated_labels), logs
+                )
                 + _regularization(self.generator)
-                + self._penalty_terms("generator", real_input, fake_input, step, logs)
+                + self._penalty_terms(
+                    "generator",
+                    real_input,
+                    fake_input,
+                    step,
+                    logs,
+                    (real_labels, generated_labels),
+                )
                 + self._history_term(
                     self.generator_history, variables, "g_history", logs
                 )
@@ -687,7 +771,7 @@ class GAN(keras.Model):
             self.generator_history.record(variables)
         logs["g_loss"] = g_loss
 
-    def _single_loss_step(self, real_images, logs):
+    def _single_loss_step(self, real_images, real_labels, logs):
         """T14: one optimizer step on `d_loss + λ [g_loss - sg-g_loss]`."""
         batch_size = ops.shape(real_images)[0]
         step = self.optimizer.iterations
@@ -695,14 +779,14 @@ class GAN(keras.Model):
         d_variables = self.discriminator.trainable_variables
         g_variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
-            generated_images = self.generator(
-                self.sample_latents(batch_size), training=True
-            )
+            generated_images, generated_labels = self._generate_batch(batch_size)
             fake_input = self._discriminator_input(generated_images)
             stopped_fake_input = ops.stop_gradient(fake_input)
-            real_logits = self.discriminator(real_input, training=True)
-            fake_logits = self.discriminator(fake_input, training=True)
-            stopped_fake_logits = self.discriminator(stopped_fake_input, training=True)
+            real_logits, _ = self._discriminate(real_input, real_labels)
+            fake_logits, _ = self._discriminate(fake_input, generated_labels)
+            stopped_fake_logits, _ = self._discriminate(
+                stopped_fake_input, generated_labels
+            )
             generator_losses = {}
             if self.feature_model is not None:
                 real_features = self.feature_model(real_input, training=True)
@@ -732,9 +816,21 @@ class GAN(keras.Model):
                 + _regularization(self.discriminator)
                 + _regularization(self.generator)
                 + self._penalty_terms(
-                    "discriminator", real_input, stopped_fake_input, step, logs
+                    "discriminator",
+                    real_input,
+                    stopped_fake_input,
+                    step,
+                    logs,
+                    (real_labels, generated_labels),
                 )
-                + self._penalty_terms("generator", real_input, fake_input, step, logs)
+                + self._penalty_terms(
+                    "generator",
+                    real_input,
+                    fake_input,
+                    step,
+                    logs,
+                    (real_labels, generated_labels),
+                )
                 + self._history_term(
                     self.discriminator_history, d_variables, "d_history", logs
                 )
@@ -765,20 +861,44 @@ class GAN(keras.Model):
             g_grad_norm=logs["d_grad_norm"],
         )
 
+    def _check_batch_size(self, real_images):
+        """T12 splits each (replica's) batch into k parts and T16 each part into
+        packs of m: the batch must divide by k · m."""
+        divisor = self.discriminator_steps * self.packing
+        if divisor == 1:
+            return
+        message = (
+            "Each batch (each replica's share under `tf.distribute`) should be "
+            "divisible by `discriminator_steps` × `packing` = "
+            f"{self.discriminator_steps} × {self.packing} = {divisor}."
+        )
+        batch_size = real_images.shape[0]
+        if batch_size is None:
+            tf.debugging.assert_equal(
+                tf.shape(real_images)[0] % divisor, 0, message=message
+            )
+        elif batch_size % divisor:
+            raise ValueError(f"{message} Received a batch of {batch_size}.")
+
     def train_step(self, data):
-        real_images = _split_real_data(data)
+        real_images, real_labels = self._real_batch(data)
+        self._check_batch_size(real_images)
         logs = {}
         if self.instance_noise is not None:
             logs["instance_noise"] = self.instance_noise.stddev(self.training_steps)
         if self.single_loss:
-            self._single_loss_step(real_images, logs)
+            self._single_loss_step(real_images, real_labels, logs)
         else:
             # T12: k strided parts of the batch, one per D step. Strided (not
             # contiguous) parts make the same split on one device and on N replicas.
             k = self.discriminator_steps
             for part in range(k):
-                self._discriminator_step(real_images[part::k], logs)
-            self._generator_step(real_images[k - 1 :: k], logs)
+                self._discriminator_step(
+                    real_images[part::k], _strided_part(real_labels, part, k), logs
+                )
+            self._generator_step(
+                real_images[k - 1 :: k], _strided_part(real_labels, k - 1, k), logs
+            )
         if self.ema_generator is not None:
             _, num_replicas = distribution.replica_position()
             self.generator_ema_option.update(
@@ -825,24 +945,29 @@ class GAN(keras.Model):
             the generator ends in tanh (as every generator of
             `keras_gans.architectures` does).
         """
+        source = self._sampling_source(num_images, seed)
+        latents = self._sampling_latents(num_images, truncation, source)
+        return self.sampling_generator.predict(
+            latents, batch_size=batch_size, verbose=0
+        )
+
+    def _sampling_source(self, num_images, seed):
+        """Checks `num_images`; the `SeedGenerator` that `generate` draws from."""
         if not isinstance(num_images, int) or num_images < 1:
             raise ValueError(
                 "`num_images` should be a positive integer. "
                 f"Received: `num_images={num_images}`."
             )
-        source = (
-            self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
-        )
+        return self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
+
+    def _sampling_latents(self, num_images, truncation, source):
+        """`generate`'s latents: N(0, I), or truncated at `truncation` (T17)."""
         shape = (num_images, *self.latent_shape)
         if truncation is None:
-            latents = keras.random.normal(shape, seed=source)
-        else:
-            from keras_gans.latent import truncated_normal
+            return keras.random.normal(shape, seed=source)
+        from keras_gans.latent import truncated_normal
 
-            latents = truncated_normal(shape, truncation, seed=source)
-        return self.sampling_generator.predict(
-            latents, batch_size=batch_size, verbose=0
-        )
+        return truncated_normal(shape, truncation, seed=source)
 
     def save_generator(self, filepath):
         """Saves the sampling generator alone (the EMA copy when there is one) as a

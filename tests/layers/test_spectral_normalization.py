@@ -425,3 +425,12 @@ class TestSpectralNormalizationHarness(TestCase):
         np.testing.assert_array_equal(
             np.asarray(restored.layers[0].u), np.asarray(model.layers[0].u)
         )
+
+
+def test_a_model_of_spectrally_normalized_layers_reports_built():
+    # Its weightless helper layer must report built, or `fit` under a strategy
+    # treats the whole model as unbuilt and calls it to build it.
+    model = keras.Sequential(
+        [keras.Input((4,)), SpectralNormalization(keras.layers.Dense(3))]
+    )
+    assert all(layer.built for layer in model._flatten_layers())
