@@ -33,12 +33,14 @@ from keras_gans import (
     pyramid,
     tricks,
 )
-from keras_gans.models import GAN
+from keras_gans.models import GAN, ConditionalGAN, SemiSupervisedGAN
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GAN",
+    "ConditionalGAN",
+    "SemiSupervisedGAN",
     "architectures",
     "data",
     "feature_extraction",
