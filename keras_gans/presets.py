@@ -15,8 +15,13 @@ from keras_gans.architectures.conditional_dcgan import (
     conditional_dcgan_generator,
 )
 from keras_gans.models import GAN, ConditionalGAN
+from keras_gans.models.coarse_to_refine import build_coarse_to_refine_gan
 from keras_gans.models.laplacian_gan import build_laplacian_gan
 from keras_gans.models.progressive_gan import build_progressive_gan
+from keras_gans.models.self_supervised_gan import (
+    SelfSupervisedGAN,
+    with_rotation_head,
+)
 from keras_gans.models.semi_supervised_gan import build_semi_supervised_gan
 from keras_gans.tricks import InstanceNoise
 
@@ -37,8 +42,8 @@ class Preset:
     image_size: int | None = None  # None: the dataset's own size.
     resize: str = "bilinear"  # digits only: how to reach `image_size`.
     # "dcgan", "mlp", "conditional-dcgan", "resnet" (A2), "sagan" (A3), "biggan" (A4);
-    # "semi-supervised" (T6) is set by `labels_per_class`; "lapgan" (A5) and
-    # "progressive" (A6) build their own models.
+    # "semi-supervised" (T6) is set by `labels_per_class`; "lapgan" (A5),
+    # "progressive" (A6) and "coarse-to-refine" (A8) build their own models.
     architecture: str = "dcgan"
     latent_dim: int = 100
     width: int = 64  # DCGAN: filters of the widest-resolution layer; MLP: hidden units.
@@ -71,6 +76,9 @@ class Preset:
     # > 0: the semi-supervised K+1 GAN (T6) with this many labels per class, built
     # by keras_gans.models.semi_supervised_gan.build_semi_supervised_gan.
     labels_per_class: int = 0
+    # SS-GAN (T23): a 4-way rotation head on D and the rotation losses, with the
+    # paper's weights (keras_gans.models.self_supervised_gan).
+    self_supervised: bool = False
 
 
 _DIGITS_16 = {"image_size": 16, "resize": "pad", "latent_dim": 64, "width": 32}
@@ -393,6 +401,24 @@ PRESETS = {
             **_DIGITS_16,
         ),
         Preset(
+            name="coarse-to-refine",
+            description=(
+                "Coarse-to-refine inpainting (Yu et al. 2018, arXiv:1801.07892): "
+                "16x16 digits (bilinear upsampling) with a random 6x6 hole; a "
+                "coarse generator trained with L1 alone (200 coarse-only steps), "
+                "then a refinement generator on the composited coarse output "
+                "trained with the non-saturating loss + 100 L1; D judges the "
+                "composited completion against real digits; dilated convolutions, "
+                "16 filters; Adam(2e-4, beta_1=0.5) per network. The T22 losses "
+                "(perceptual, style, total variation) are CoarseToRefineGAN.compile "
+                "weights."
+            ),
+            architecture="coarse-to-refine",
+            image_size=16,
+            width=16,
+            epochs=20,
+        ),
+        Preset(
             name="progressive",
             description=(
                 "Progressive growing (Karras et al. 2018, arXiv:1710.10196): 4 -> 8 "
@@ -414,6 +440,22 @@ PRESETS = {
             batch_size=16,
             generator_ema=0.999,
             epochs=30,
+            **_DIGITS_16,
+        ),
+        Preset(
+            name="ss-gan",
+            description=(
+                "SS-GAN (Chen et al. 2019, arXiv:1811.11212): D also predicts "
+                "which of 4 rotations (0/90/180/270 degrees) was applied to an "
+                "image, a 4-way head on its last hidden layer; rotation "
+                "cross-entropy of real images in D's loss (beta=1) and of "
+                "generated images in G's loss (alpha=0.2), the paper's weights; "
+                "non-saturating loss, spectral norm in D; DCGAN networks and "
+                "Adam(2e-4, beta_1=0.5) (not the paper's ResNets) on digits."
+            ),
+            self_supervised=True,
+            discriminator_normalization="spectral",
+            epochs=50,
             **_DIGITS_16,
         ),
     ]
@@ -541,7 +583,8 @@ def _networks(preset, sample_shape, seed):
         return generator, discriminator
     raise ValueError(
         f"Unknown architecture {preset.architecture!r}. Expected one of 'dcgan', "
-        f"'mlp', 'conditional-dcgan', {', '.join(map(repr, _RESIDUAL_BUILDERS))}."
+        f"'mlp', 'conditional-dcgan', "
+        f"{', '.join(map(repr, _RESIDUAL_BUILDERS))}."
     )
 
 
@@ -572,6 +615,14 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
             d_optimizer=_optimizer(preset.d_learning_rate, preset),
             g_optimizer=_optimizer(preset.g_learning_rate, preset),
         )
+    if preset.architecture == "coarse-to-refine":  # A8: inpainting, two stages.
+        return build_coarse_to_refine_gan(
+            preset,
+            sample_shape,
+            seed=seed,
+            d_optimizer=_optimizer(preset.d_learning_rate, preset),
+            g_optimizer=_optimizer(preset.g_learning_rate, preset),
+        )
     if preset.architecture == "progressive":  # A6: grows over `total_steps`.
         return build_progressive_gan(
             preset,
@@ -586,8 +637,20 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
             "`auxiliary_classifier` needs the 'conditional-dcgan' architecture. "
             f"Received: `architecture={preset.architecture!r}`."
         )
+    if preset.self_supervised and preset.num_classes is not None:
+        raise ValueError(
+            "`self_supervised` (SS-GAN) is an unconditional GAN. Received: "
+            f"`num_classes={preset.num_classes}`."
+        )
     generator, discriminator = _networks(preset, sample_shape, seed)
-    if preset.num_classes is None:
+    if preset.self_supervised:  # T23: D gets the rotation head.
+        gan = SelfSupervisedGAN(
+            generator,
+            with_rotation_head(discriminator, seed=seed),
+            latent_dim=preset.latent_dim,
+            seed=seed,
+        )
+    elif preset.num_classes is None:
         gan = GAN(generator, discriminator, latent_dim=preset.latent_dim, seed=seed)
     else:
         gan = ConditionalGAN(

@@ -28,7 +28,9 @@ latent vector per image holds every level's noise, and clips the finest image to
 of replicas and every latent is drawn for the global batch and sliced per replica
 (`keras_gans.distribution`), as in `GAN`: one step on N replicas equals one step on
 one device with the same global batch (the reference networks have no batch
-normalization).
+normalization). Under a `mixed_float16` policy pass
+`keras.optimizers.LossScaleOptimizer` instances (the optimizers are not wrapped
+here).
 
 The logs: `d{size}_loss` and `g{size}_loss` per level (`d4_loss`, `g16_loss`, ...)
 and their means over the levels as `d_loss` and `g_loss`.

@@ -238,7 +238,7 @@ def test_fit_moves_stage_and_alpha_on_schedule_and_the_logs_report_them():
     gan = _gan()
     # The schedule does not depend on the loss: the cheaper non-saturating one.
     gan.compile(run_eagerly=True)
-    images = np.tile(_digits(), (10, 1, 1, 1))  # 80 images, 10 steps of 8
+    images = np.tile(_digits(), (8, 1, 1, 1))  # 64 images, 8 steps of 8
     recorder = _RecordGrowth()
     history = gan.fit(
         images,
@@ -249,7 +249,7 @@ def test_fit_moves_stage_and_alpha_on_schedule_and_the_logs_report_them():
         callbacks=[recorder],
     )
     # F = S = 16 images: stage 0 for [0, 16), stage 1 fades over [16, 32) and is
-    # stable over [32, 48), stage 2 fades over [48, 64), then stays.
+    # stable over [32, 48), stage 2 fades over [48, 64).
     expected = [
         (8, 0, 1.0),
         (16, 1, 0.0),
@@ -259,8 +259,6 @@ def test_fit_moves_stage_and_alpha_on_schedule_and_the_logs_report_them():
         (48, 2, 0.0),
         (56, 2, 0.5),
         (64, 2, 1.0),
-        (72, 2, 1.0),
-        (80, 2, 1.0),
     ]
     for record, (images_seen, stage, alpha) in zip(
         recorder.records, expected, strict=True
@@ -322,7 +320,8 @@ def test_drift_term_joins_the_critic_loss():
 def test_growth_state_survives_keras_save_and_load_weights(tmp_path):
     gan = _gan()
     _compile(gan, run_eagerly=True)
-    images = _digits(3 * BATCH)
+    images = _digits()
+    gan.set_images_seen(PHASE_IMAGES)  # the start of stage 1's fade-in
     gan.fit(images, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
     assert (int(gan.stage.numpy()), float(gan.alpha.numpy())) == (1, 0.5)
 
@@ -337,8 +336,8 @@ def test_growth_state_survives_keras_save_and_load_weights(tmp_path):
     np.testing.assert_array_equal(loaded.generate(4, seed=1), gan.generate(4, seed=1))
 
     # One more step from the loaded model equals one more step of the original.
-    gan.fit(images[:BATCH], batch_size=BATCH, epochs=1, verbose=0)
-    loaded.fit(images[:BATCH], batch_size=BATCH, epochs=1, verbose=0)
+    gan.fit(images, batch_size=BATCH, epochs=1, verbose=0)
+    loaded.fit(images, batch_size=BATCH, epochs=1, verbose=0)
     for resumed, continued in zip(loaded.variables, gan.variables, strict=True):
         np.testing.assert_allclose(
             resumed.numpy(), continued.numpy(), rtol=0, atol=1e-6, err_msg=resumed.path
@@ -395,6 +394,7 @@ def test_mirrored_step_equals_single_device_step():
             initial=0.0,
         )
         largest = max(largest, float(difference))
+    print(f"largest |mirrored - single| over all variables {largest:.3g}")
     assert largest <= DISTRIBUTION_TOLERANCE
     # The step moved both players (so the comparison is not of initial values).
     initial_by_path = {
@@ -435,6 +435,7 @@ def test_preset_carries_the_papers_recipe_and_trains_a_step():
     assert gan.drift_weight == 1e-3
     assert [penalty.name for penalty in gan.penalties] == ["gp"]
     assert gan.adversarial_loss.name == "wasserstein"
+    gan.run_eagerly = True  # three steps: cheaper than tracing one
     batch = np.random.default_rng(0).uniform(-1, 1, (4, 16, 16, 1))
     for _ in range(2):  # 8 images: into stage 1
         logs = gan.train_on_batch(batch.astype("float32"), return_dict=True)

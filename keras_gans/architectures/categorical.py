@@ -1,0 +1,228 @@
+"""A GAN over discrete sequences through the Gumbel-softmax (catalogue T21, layer Y13).
+
+A generator of categorical data (tokens, class labels) cannot backpropagate through
+a sample. Jang et al. 2016 relax it: with Gumbel noise `g = -log(-log u)`,
+`u ~ U(0, 1)`, the generator outputs `softmax((logits + g) / τ)` per position, a
+differentiable approximately one-hot sample whose argmax is an exact sample of
+`softmax(logits)` (`layers.GumbelSoftmax`). The discriminator then judges one-hot
+rows like the data's.
+
+- `markov_sequences(num, length, num_classes, seed)`: the offline training data,
+  one-hot sequences `[num, length, num_classes]` of a fixed Markov chain
+  (`markov_chain`), whose per-position class frequencies
+  `p_t = p_0 Pᵗ` are known in closed form.
+- `categorical_generator`: an MLP `z -> [length, num_classes]` logits, then
+  `GumbelSoftmax(temperature)`.
+- `categorical_discriminator`: an MLP over the flattened one-hot sequence.
+
+Reference: Jang, Gu & Poole 2016, "Categorical Reparameterization with
+Gumbel-Softmax", https://arxiv.org/abs/1611.01144; the same relaxation for GANs
+over sequences: Kusner & Hernández-Lobato 2016, https://arxiv.org/abs/1611.04051
+"""
+
+import keras
+import numpy as np
+
+from layers import GumbelSoftmax
+
+__all__ = [
+    "categorical_discriminator",
+    "categorical_generator",
+    "markov_chain",
+    "markov_sequences",
+]
+
+# The chain of `markov_chain`: from class c, step to c + 1 (mod K) with this
+# probability, stay at c with STAY_PROBABILITY, else any class uniformly.
+STEP_PROBABILITY = 0.6
+STAY_PROBABILITY = 0.3
+
+
+def _check_positive_integer(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        valid = False
+    else:
+        valid = value >= minimum
+    if not valid:
+        raise ValueError(
+            f"`{name}` should be an integer >= {minimum}. Received: `{name}={value!r}`."
+        )
+    return int(value)
+
+
+def _check_units(hidden_units):
+    units = tuple(hidden_units)
+    if not units or not all(
+        isinstance(u, (int, np.integer)) and not isinstance(u, bool) and u > 0
+        for u in units
+    ):
+        raise ValueError(
+            "`hidden_units` should be a non-empty sequence of positive integers. "
+            f"Received: `hidden_units={hidden_units!r}`."
+        )
+    return units
+
+
+def markov_chain(num_classes):
+    """The fixed chain of `markov_sequences`: `(initial, transition)`.
+
+    `initial[c] ∝ c + 1` (a non-uniform start), and from class c the chain steps to
+    `c + 1 mod K` with probability 0.6, stays with 0.3, and else moves to a class
+    drawn uniformly: `P = 0.6 S + 0.3 I + 0.1 / K` (S the cyclic shift).
+
+    Args:
+        num_classes: The number of classes K >= 2.
+
+    Returns:
+        `(initial [K], transition [K, K])` float64 NumPy arrays; rows sum to 1.
+
+    Example:
+
+    >>> initial, transition = markov_chain(3)
+    >>> [round(float(p), 4) for p in initial], round(float(transition[0, 1]), 4)
+    ([0.1667, 0.3333, 0.5], 0.6333)
+    """
+    num_classes = _check_positive_integer(num_classes, "num_classes", minimum=2)
+    initial = np.arange(1, num_classes + 1, dtype="float64")
+    initial /= initial.sum()
+    shift = np.roll(np.eye(num_classes), 1, axis=1)  # shift[c, c + 1 mod K] = 1
+    uniform = (1.0 - STEP_PROBABILITY - STAY_PROBABILITY) / num_classes
+    transition = (
+        STEP_PROBABILITY * shift + STAY_PROBABILITY * np.eye(num_classes) + uniform
+    )
+    return initial, transition
+
+
+def markov_sequences(num, length, num_classes, seed=0):
+    """One-hot sequences of the fixed Markov chain of `markov_chain`.
+
+    The class at position t has the distribution `p_t = p_0 Pᵗ`.
+
+    Args:
+        num: The number of sequences.
+        length: Positions per sequence.
+        num_classes: Classes K >= 2.
+        seed: Seed of the NumPy generator.
+
+    Returns:
+        A float32 NumPy array `[num, length, num_classes]` of one-hot rows.
+
+    Example:
+
+    >>> sequences = markov_sequences(5, length=4, num_classes=3)
+    >>> sequences.shape, float(sequences.sum())
+    ((5, 4, 3), 20.0)
+    """
+    num = _check_positive_integer(num, "num")
+    length = _check_positive_integer(length, "length")
+    initial, transition = markov_chain(num_classes)
+    rng = np.random.default_rng(seed)
+    classes = np.empty((num, length), dtype="int64")
+    classes[:, 0] = rng.choice(num_classes, size=num, p=initial)
+    cumulative = np.cumsum(transition, axis=1)  # [K, K], each row ends at 1
+    for position in range(1, length):
+        uniform = rng.uniform(size=(num, 1))
+        rows = cumulative[classes[:, position - 1]]  # [num, K]
+        # Inverse-CDF sampling; the minimum guards the row's float sum below 1.
+        classes[:, position] = np.minimum((uniform > rows).sum(axis=1), num_classes - 1)
+    return np.eye(num_classes, dtype="float32")[classes]  # [num, length, K]
+
+
+def categorical_generator(
+    latent_dim,
+    sequence_length,
+    num_classes,
+    hidden_units=(128, 128),
+    temperature=1.0,
+    hard=False,
+    seed=None,
+):
+    """An MLP generator of one-hot-like sequences ending in a Gumbel-softmax.
+
+    `z -> ReLU MLP -> logits [length, K] -> softmax((logits + g) / τ)`.
+
+    Args:
+        latent_dim: Size of z.
+        sequence_length: Positions per sequence.
+        num_classes: Classes K >= 2 per position.
+        hidden_units: Units of each hidden ReLU layer.
+        temperature: τ of the Gumbel-softmax (lower: closer to one-hot, noisier
+            gradients).
+        hard: Straight-through one-hot outputs (see `layers.GumbelSoftmax`).
+        seed: Seed of the weight initialisers and of the Gumbel noise.
+
+    Returns:
+        A Functional `keras.Model` named "generator":
+        `[batch, latent_dim] -> [batch, sequence_length, num_classes]`, rows summing
+        to 1.
+
+    Example:
+
+    >>> generator = categorical_generator(4, 3, 5, hidden_units=(8,), seed=0)
+    >>> tuple(generator.output_shape)
+    (None, 3, 5)
+    """
+    latent_dim = _check_positive_integer(latent_dim, "latent_dim")
+    sequence_length = _check_positive_integer(sequence_length, "sequence_length")
+    num_classes = _check_positive_integer(num_classes, "num_classes", minimum=2)
+    latents = keras.Input((latent_dim,), name="latents")
+    x = latents
+    for index, units in enumerate(_check_units(hidden_units)):
+        x = keras.layers.Dense(
+            units,
+            activation="relu",
+            kernel_initializer=keras.initializers.HeNormal(seed),
+            name=f"hidden{index}",
+        )(x)
+    x = keras.layers.Dense(
+        sequence_length * num_classes,
+        kernel_initializer=keras.initializers.GlorotUniform(seed),
+        name="flat_logits",
+    )(x)
+    logits = keras.layers.Reshape((sequence_length, num_classes), name="logits")(
+        x
+    )  # [batch, sequence_length, num_classes]
+    samples = GumbelSoftmax(
+        temperature=temperature, hard=hard, seed=seed, name="gumbel_softmax"
+    )(logits)
+    return keras.Model(latents, samples, name="generator")
+
+
+def categorical_discriminator(
+    sequence_length, num_classes, hidden_units=(128,), seed=None
+):
+    """An MLP discriminator of (relaxed) one-hot sequences.
+
+    `[length, K] -> flatten -> LeakyReLU(0.2) MLP -> logit`.
+
+    Args:
+        sequence_length: Positions per sequence.
+        num_classes: Classes K >= 2 per position.
+        hidden_units: Units of each hidden layer.
+        seed: Seed of the weight initialisers.
+
+    Returns:
+        A Functional `keras.Model` named "discriminator":
+        `[batch, sequence_length, num_classes] -> [batch, 1]` raw logits.
+
+    Example:
+
+    >>> discriminator = categorical_discriminator(3, 5, hidden_units=(8,), seed=0)
+    >>> tuple(discriminator.output_shape)
+    (None, 1)
+    """
+    sequence_length = _check_positive_integer(sequence_length, "sequence_length")
+    num_classes = _check_positive_integer(num_classes, "num_classes", minimum=2)
+    sequences = keras.Input((sequence_length, num_classes), name="sequences")
+    x = keras.layers.Flatten()(sequences)  # [batch, sequence_length * num_classes]
+    for index, units in enumerate(_check_units(hidden_units)):
+        x = keras.layers.Dense(
+            units,
+            kernel_initializer=keras.initializers.GlorotUniform(seed),
+            name=f"hidden{index}",
+        )(x)
+        x = keras.layers.LeakyReLU(0.2)(x)
+    logits = keras.layers.Dense(
+        1, kernel_initializer=keras.initializers.GlorotUniform(seed), name="logits"
+    )(x)
+    return keras.Model(sequences, logits, name="discriminator")
