@@ -198,7 +198,7 @@ def test_mirrored_step_equals_single_device_step():
 
 
 def test_preset_builds_and_trains_one_step():
-    preset = presets.get("coarse-to-refine")
+    preset = presets.COARSE_TO_REFINE
     gan = presets.build_gan(preset, (SIZE, SIZE, 1), seed=0)
     assert isinstance(gan, CoarseToRefineGAN)
     gan.run_eagerly = True  # one step: faster than tracing
