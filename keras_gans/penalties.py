@@ -806,8 +806,19 @@ class DraganPenalty(Penalty):
         return {"weight": self.weight, "perturbation_scale": self.perturbation_scale}
 
 
+class _GammaPenalty(Penalty):
+    """R1 and R2: weight `γ/2`, optionally lazy (every `interval` D steps)."""
+
+    def __init__(self, gamma=10.0, interval=1):
+        self.gamma = _check_positive_number("gamma", gamma)
+        super().__init__(self.gamma / 2.0, interval)
+
+    def get_config(self):
+        return {"gamma": self.gamma, "interval": self.interval}
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
-class R1Penalty(Penalty):
+class R1Penalty(_GammaPenalty):
     """P4, R1: `γ/2 · E_x ‖∇_x D(x)‖²` at the real data (weight `γ/2`).
 
     Makes GAN training locally convergent (Mescheder et al. 2018); used by StyleGAN
@@ -830,22 +841,15 @@ class R1Penalty(Penalty):
 
     name = "r1"
 
-    def __init__(self, gamma=10.0, interval=1):
-        self.gamma = _check_positive_number("gamma", gamma)
-        super().__init__(self.gamma / 2.0, interval)
-
     def compute(
         self, discriminator, generator, real_images, generated_images, seed_generator
     ):
         del generator
         return r1_penalty(discriminator, real_images, generated_images, seed_generator)
 
-    def get_config(self):
-        return {"gamma": self.gamma, "interval": self.interval}
-
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class R2Penalty(Penalty):
+class R2Penalty(_GammaPenalty):
     """P5, R2: `γ/2 · E_z ‖∇ D(G(z))‖²` at the generated data (weight `γ/2`).
 
     R1's counterpart on the generator's samples (Mescheder et al. 2018); same
@@ -865,18 +869,11 @@ class R2Penalty(Penalty):
 
     name = "r2"
 
-    def __init__(self, gamma=10.0, interval=1):
-        self.gamma = _check_positive_number("gamma", gamma)
-        super().__init__(self.gamma / 2.0, interval)
-
     def compute(
         self, discriminator, generator, real_images, generated_images, seed_generator
     ):
         del generator
         return r2_penalty(discriminator, real_images, generated_images, seed_generator)
-
-    def get_config(self):
-        return {"gamma": self.gamma, "interval": self.interval}
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

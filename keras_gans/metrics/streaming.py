@@ -362,8 +362,80 @@ def _polynomial_kernel_sums(features_a, features_b, feature_dim):
     return ops.sum(kernel, axis=(1, 2)), ops.trace(kernel, axis1=1, axis2=2)
 
 
+class _PairedFeatureBuffers(keras.metrics.Metric):
+    """The state and update shared by the metrics that need the features themselves
+    (KID, precision/recall): a buffer of `max_samples` float64 rows of real and of
+    generated features, their counts, and the count of rows dropped inside a
+    compiled function (see "Capacity and sample counts" above)."""
+
+    def __init__(self, feature_extractor, feature_dim, max_samples, name, dtype):
+        super().__init__(name=name, dtype=dtype)
+        _check_feature_extractor("feature_extractor", feature_extractor)
+        _check_positive_int("feature_dim", feature_dim)
+        _check_positive_int("max_samples", max_samples)
+        self.feature_extractor = feature_extractor
+        self.feature_dim = feature_dim
+        self.max_samples = max_samples
+        self.real_features = self.add_variable(
+            (max_samples, feature_dim), "zeros", dtype="float64", name="real_features"
+        )
+        self.fake_features = self.add_variable(
+            (max_samples, feature_dim), "zeros", dtype="float64", name="fake_features"
+        )
+        self.real_count = self.add_variable(
+            (), "zeros", dtype="int32", name="real_count"
+        )
+        self.fake_count = self.add_variable(
+            (), "zeros", dtype="int32", name="fake_count"
+        )
+        self.dropped_count = self.add_variable(
+            (), "zeros", dtype="int32", name="dropped_count"
+        )
+
+    def update_state(self, real_images, fake_images, sample_weight=None):
+        _reject_sample_weight(self, sample_weight)
+        sides = [
+            ("real", real_images, self.real_features, self.real_count),
+            ("fake", fake_images, self.fake_features, self.fake_count),
+        ]
+        features = [
+            _checked_outputs(
+                self.feature_extractor,
+                "feature_extractor",
+                self.feature_dim,
+                f"{side}_images",
+                images,
+            )
+            for side, images, _, _ in sides
+        ]
+        # Both checks before any write: a failed update leaves the state as it was.
+        for (side, _, buffer, count), rows in zip(sides, features, strict=True):
+            _check_capacity(self, side, buffer, count, rows)
+        for (_, _, buffer, count), rows in zip(sides, features, strict=True):
+            _append_rows(buffer, count, self.dropped_count, rows)
+
+    def get_config(self):
+        config = {
+            "feature_extractor": keras.saving.serialize_keras_object(
+                self.feature_extractor
+            ),
+            "feature_dim": self.feature_dim,
+            "max_samples": self.max_samples,
+        }
+        base_config = super().get_config()
+        return {**base_config, **config}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["feature_extractor"] = keras.saving.deserialize_keras_object(
+            config["feature_extractor"]
+        )
+        return cls(**config)
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
-class KernelInceptionDistance(keras.metrics.Metric):
+class KernelInceptionDistance(_PairedFeatureBuffers):
     """Streaming KID: unbiased MMD^2 with a cubic kernel, mean ± std over subsets.
 
     KID (Bińkowski et al. 2018) is FID's unbiased alternative: its estimator has no
@@ -428,10 +500,7 @@ class KernelInceptionDistance(keras.metrics.Metric):
         name="kernel_inception_distance",
         dtype=None,
     ):
-        super().__init__(name=name, dtype=dtype)
-        _check_feature_extractor("feature_extractor", feature_extractor)
-        _check_positive_int("feature_dim", feature_dim)
-        _check_positive_int("max_samples", max_samples)
+        super().__init__(feature_extractor, feature_dim, max_samples, name, dtype)
         _check_positive_int("num_subsets", num_subsets)
         if (
             isinstance(subset_size, bool)
@@ -444,49 +513,9 @@ class KernelInceptionDistance(keras.metrics.Metric):
             )
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f"`seed` should be an integer. Received: seed={seed!r}")
-        self.feature_extractor = feature_extractor
-        self.feature_dim = feature_dim
-        self.max_samples = max_samples
         self.num_subsets = num_subsets
         self.subset_size = subset_size
         self.seed = seed
-        self.real_features = self.add_variable(
-            (max_samples, feature_dim), "zeros", dtype="float64", name="real_features"
-        )
-        self.fake_features = self.add_variable(
-            (max_samples, feature_dim), "zeros", dtype="float64", name="fake_features"
-        )
-        self.real_count = self.add_variable(
-            (), "zeros", dtype="int32", name="real_count"
-        )
-        self.fake_count = self.add_variable(
-            (), "zeros", dtype="int32", name="fake_count"
-        )
-        self.dropped_count = self.add_variable(
-            (), "zeros", dtype="int32", name="dropped_count"
-        )
-
-    def update_state(self, real_images, fake_images, sample_weight=None):
-        _reject_sample_weight(self, sample_weight)
-        sides = [
-            ("real", real_images, self.real_features, self.real_count),
-            ("fake", fake_images, self.fake_features, self.fake_count),
-        ]
-        features = [
-            _checked_outputs(
-                self.feature_extractor,
-                "feature_extractor",
-                self.feature_dim,
-                f"{side}_images",
-                images,
-            )
-            for side, images, _, _ in sides
-        ]
-        # Both checks before any write: a failed update leaves the state as it was.
-        for (side, _, buffer, count), rows in zip(sides, features, strict=True):
-            _check_capacity(self, side, buffer, count, rows)
-        for (_, _, buffer, count), rows in zip(sides, features, strict=True):
-            _append_rows(buffer, count, self.dropped_count, rows)
 
     def _random_subset_indices(self, count, subset_seed):
         """`[num_subsets, subset_size]` row indices; each row of the result holds
@@ -555,26 +584,12 @@ class KernelInceptionDistance(keras.metrics.Metric):
         return ops.cast(ops.mean(self._subset_estimates()), self.dtype)
 
     def get_config(self):
-        config = {
-            "feature_extractor": keras.saving.serialize_keras_object(
-                self.feature_extractor
-            ),
-            "feature_dim": self.feature_dim,
-            "max_samples": self.max_samples,
+        return {
+            **super().get_config(),
             "num_subsets": self.num_subsets,
             "subset_size": self.subset_size,
             "seed": self.seed,
         }
-        base_config = super().get_config()
-        return {**base_config, **config}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["feature_extractor"] = keras.saving.deserialize_keras_object(
-            config["feature_extractor"]
-        )
-        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -771,7 +786,7 @@ def _squared_distance_matrix(rows, columns):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class PrecisionRecall(keras.metrics.Metric):
+class PrecisionRecall(_PairedFeatureBuffers):
     """Streaming improved precision and recall (M4) with k-NN manifolds.
 
     Like KID, precision and recall need the features themselves (each manifold is
@@ -822,57 +837,14 @@ class PrecisionRecall(keras.metrics.Metric):
         name="precision_recall",
         dtype=None,
     ):
-        super().__init__(name=name, dtype=dtype)
-        _check_feature_extractor("feature_extractor", feature_extractor)
-        _check_positive_int("feature_dim", feature_dim)
-        _check_positive_int("max_samples", max_samples)
+        super().__init__(feature_extractor, feature_dim, max_samples, name, dtype)
         _check_positive_int("k", k)
         if k >= max_samples:
             raise ValueError(
                 f"`k` should be smaller than `max_samples={max_samples}`. "
                 f"Received: k={k}"
             )
-        self.feature_extractor = feature_extractor
-        self.feature_dim = feature_dim
-        self.max_samples = max_samples
         self.k = k
-        self.real_features = self.add_variable(
-            (max_samples, feature_dim), "zeros", dtype="float64", name="real_features"
-        )
-        self.fake_features = self.add_variable(
-            (max_samples, feature_dim), "zeros", dtype="float64", name="fake_features"
-        )
-        self.real_count = self.add_variable(
-            (), "zeros", dtype="int32", name="real_count"
-        )
-        self.fake_count = self.add_variable(
-            (), "zeros", dtype="int32", name="fake_count"
-        )
-        self.dropped_count = self.add_variable(
-            (), "zeros", dtype="int32", name="dropped_count"
-        )
-
-    def update_state(self, real_images, fake_images, sample_weight=None):
-        _reject_sample_weight(self, sample_weight)
-        sides = [
-            ("real", real_images, self.real_features, self.real_count),
-            ("fake", fake_images, self.fake_features, self.fake_count),
-        ]
-        features = [
-            _checked_outputs(
-                self.feature_extractor,
-                "feature_extractor",
-                self.feature_dim,
-                f"{side}_images",
-                images,
-            )
-            for side, images, _, _ in sides
-        ]
-        # Both checks before any write: a failed update leaves the state as it was.
-        for (side, _, buffer, count), rows in zip(sides, features, strict=True):
-            _check_capacity(self, side, buffer, count, rows)
-        for (_, _, buffer, count), rows in zip(sides, features, strict=True):
-            _append_rows(buffer, count, self.dropped_count, rows)
 
     def _manifold_coverage(self, manifold, manifold_valid, queries, queries_valid):
         """The fraction of valid `queries` inside the k-NN manifold of `manifold`."""
@@ -918,21 +890,4 @@ class PrecisionRecall(keras.metrics.Metric):
         }
 
     def get_config(self):
-        config = {
-            "feature_extractor": keras.saving.serialize_keras_object(
-                self.feature_extractor
-            ),
-            "feature_dim": self.feature_dim,
-            "max_samples": self.max_samples,
-            "k": self.k,
-        }
-        base_config = super().get_config()
-        return {**base_config, **config}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["feature_extractor"] = keras.saving.deserialize_keras_object(
-            config["feature_extractor"]
-        )
-        return cls(**config)
+        return {**super().get_config(), "k": self.k}

@@ -592,7 +592,7 @@ def build_coarse_to_refine_gan(
 
     >>> from keras_gans import presets
     >>> gan = build_coarse_to_refine_gan(
-    ...     presets.get("coarse-to-refine"), (16, 16, 1), seed=0)
+    ...     presets.COARSE_TO_REFINE, (16, 16, 1), seed=0)
     >>> gan.hole_size, gan.coarse_steps
     (6, 200)
     """

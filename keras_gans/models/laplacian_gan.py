@@ -40,7 +40,6 @@ using a Laplacian Pyramid of Adversarial Networks",
 https://arxiv.org/abs/1506.05751
 """
 
-import dataclasses
 import math
 
 import keras
@@ -55,6 +54,7 @@ from keras_gans.architectures.lapgan import (
     lapgan_sampler,
     level_latent_shapes,
 )
+from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
 
 __all__ = ["LaplacianGAN", "build_laplacian_gan"]
@@ -514,18 +514,11 @@ def build_laplacian_gan(
     Returns:
         A compiled `LaplacianGAN`.
     """
-    unsupported = [
-        field.name
-        for field in dataclasses.fields(preset)
-        if field.name in _UNSUPPORTED_PRESET_FIELDS
-        and getattr(preset, field.name) != field.default
-    ]
-    if unsupported:
-        raise ValueError(
-            f"A LAPGAN (preset {preset.name!r}) trains one plain GAN per pyramid "
-            "level; it has no option "
-            f"{', '.join(f'`{name}`' for name in unsupported)}."
-        )
+    reject_unsupported_fields(
+        preset,
+        _UNSUPPORTED_PRESET_FIELDS,
+        "A LAPGAN",
+    )
     if len(sample_shape) != 3 or sample_shape[0] != sample_shape[1]:
         raise ValueError(
             "A LAPGAN needs square images [size, size, channels]. Received samples "

@@ -44,8 +44,6 @@ with lr 1e-3, β1 = 0, β2 = 0.99 (section A.1). The logs add `stage` and `alpha
 Reference: Karras, Aila, Laine & Lehtinen 2018, https://arxiv.org/abs/1710.10196
 """
 
-import dataclasses
-
 import keras
 import numpy as np
 from keras import ops
@@ -59,6 +57,7 @@ from keras_gans.architectures.progressive import (
     progressive_discriminator,
     progressive_generator,
 )
+from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN, _split_real_data
 
 __all__ = ["ProgressiveGAN", "build_progressive_gan", "growth_schedule"]
@@ -374,17 +373,7 @@ def build_progressive_gan(
     Returns:
         A compiled `ProgressiveGAN`.
     """
-    unsupported = [
-        field.name
-        for field in dataclasses.fields(preset)
-        if field.name in _UNSUPPORTED_PRESET_FIELDS
-        and getattr(preset, field.name) != field.default
-    ]
-    if unsupported:
-        raise ValueError(
-            f"A progressive GAN (preset {preset.name!r}) has no option "
-            f"{', '.join(f'`{name}`' for name in unsupported)}."
-        )
+    reject_unsupported_fields(preset, _UNSUPPORTED_PRESET_FIELDS, "A progressive GAN")
     if total_steps is None:
         raise ValueError(
             "The growth schedule spans the run: pass `total_steps`. "

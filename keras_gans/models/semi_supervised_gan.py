@@ -38,8 +38,6 @@ Reference: Salimans et al. 2016, "Improved Techniques for Training GANs", sectio
 https://arxiv.org/abs/1606.03498
 """
 
-import dataclasses
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -48,6 +46,7 @@ from keras import ops
 from keras_gans import data, distribution
 from keras_gans.architectures import semi_supervised as networks
 from keras_gans.data.labelled_subset import UNLABELLED
+from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN
 from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching_loss
 
@@ -513,18 +512,11 @@ def build_semi_supervised_gan(
     Returns:
         A compiled `SemiSupervisedGAN`.
     """
-    unsupported = [
-        field.name
-        for field in dataclasses.fields(preset)
-        if field.name in _UNSUPPORTED_PRESET_FIELDS
-        and getattr(preset, field.name) != field.default
-    ]
-    if unsupported:
-        raise ValueError(
-            f"The semi-supervised GAN (preset {preset.name!r}) trains D with its own "
-            "loss and G with feature matching; it has no option "
-            f"{', '.join(f'`{name}`' for name in unsupported)}."
-        )
+    reject_unsupported_fields(
+        preset,
+        _UNSUPPORTED_PRESET_FIELDS,
+        "The semi-supervised GAN",
+    )
     if preset.dataset not in data.BUILTIN_DATASETS:
         raise ValueError(
             "The semi-supervised GAN draws its labelled subset from a built-in "
