@@ -17,7 +17,6 @@ def test_there_are_notebooks():
     assert NOTEBOOKS
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_in_smoke_mode(path, monkeypatch):
     monkeypatch.setenv("KERAS_GANS_SMOKE", "1")

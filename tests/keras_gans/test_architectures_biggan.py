@@ -250,6 +250,7 @@ def test_projection_discriminator_equals_the_inner_product_form():
     assert logits[2, 0] == pytest.approx(other_logits[2, 0], abs=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_unconditional_networks_train_with_gan_fit(tmp_path):
     generator = _generator(16, num_classes=None)
@@ -267,6 +268,7 @@ def test_unconditional_networks_train_with_gan_fit(tmp_path):
     _check_save_and_load(generator, _latents(), tmp_path / "generator.keras")
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_conditional_networks_train_in_a_custom_loop():
     import tensorflow as tf
@@ -308,6 +310,7 @@ def _check_save_and_load(model, inputs, path):
     np.testing.assert_allclose(_numpy(restored(inputs)), _numpy(model(inputs)))
 
 
+@pytest.mark.slow
 def test_conditional_networks_save_and_load(tmp_path):
     generator = _generator(16)
     discriminator = architectures.biggan_discriminator(

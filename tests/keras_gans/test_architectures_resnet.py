@@ -217,6 +217,7 @@ def test_conditional_batch_norm_uses_the_rows_of_its_class_tables():
     np.testing.assert_allclose(outputs, gamma * normalized + beta, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_unconditional_networks_train_with_gan_fit(tmp_path):
     generator = architectures.resnet_generator(
@@ -236,6 +237,7 @@ def test_unconditional_networks_train_with_gan_fit(tmp_path):
     _check_save_and_load(discriminator, _images(), tmp_path / "discriminator.keras")
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_conditional_networks_train_in_a_custom_loop():
     import tensorflow as tf
@@ -279,6 +281,7 @@ def _check_save_and_load(model, inputs, path):
     np.testing.assert_allclose(_numpy(restored(inputs)), _numpy(model(inputs)))
 
 
+@pytest.mark.slow
 def test_conditional_networks_save_and_load(tmp_path):
     generator = architectures.resnet_generator(
         16, 1, latent_dim=LATENT_DIM, width=WIDTH, num_classes=NUM_CLASSES, seed=0

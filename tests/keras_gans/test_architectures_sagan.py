@@ -230,6 +230,7 @@ def test_conditional_generator_draws_different_images_per_class(tmp_path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_trains_with_the_paper_recipe_and_saves(tmp_path):
     generator = architectures.sagan_generator(

@@ -389,6 +389,7 @@ FAMILY_LAYERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FAMILY_WIDTHS))
 def test_each_conditional_family_trains_two_steps_and_saves(name, tmp_path):
     preset = dataclasses.replace(
@@ -509,6 +510,7 @@ class _RepeatedHalves(ConditionalGAN):
         return ops.tile(labels, (repeats,))
 
 
+@pytest.mark.slow
 def test_mirrored_projection_resnet_step_equals_the_single_device_step():
     # The ResNet builders' batch norms (conditional in G) are not synchronized:
     # each replica normalises with its own half batch, which differs from the

@@ -46,7 +46,6 @@ def _free_ports(count):
     return ports
 
 
-@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_two_workers_equal_one_device(tmp_path):
     import tensorflow as tf

@@ -152,6 +152,7 @@ def test_mirrored_step_equals_single_device_step(name):
 @pytest.mark.parametrize(
     "name", ["gp", "label_smoothing", "feature_matching", "unrolled"]
 )
+@pytest.mark.slow
 def test_traced_mirrored_step_equals_single_device_step(name):
     # As `fit` runs by default, traced: the options that draw per replica or
     # all-reduce inside the step.
@@ -237,6 +238,7 @@ def _compile_config_json(gan):
     return json.dumps(gan.get_compile_config(), sort_keys=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(OPTIONS))
 def test_save_load_restores_the_option_and_its_state(name, tmp_path):
     points = _points()

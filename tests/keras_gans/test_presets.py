@@ -87,6 +87,7 @@ def _tiny(name):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REQUIRED)
 def test_each_preset_builds_its_options_and_trains_a_step(name):
     preset = _tiny(name)

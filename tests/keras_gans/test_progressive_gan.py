@@ -269,6 +269,7 @@ def test_fit_moves_stage_and_alpha_on_schedule_and_the_logs_report_them():
     assert history.history["alpha"] == [1.0]
 
 
+@pytest.mark.slow
 def test_two_fit_steps_are_finite_at_each_stage_without_retracing():
     gan = _gan()
     _compile(gan)
@@ -361,6 +362,7 @@ def _replica_values(variable):
     return [variable.value.numpy()]
 
 
+@pytest.mark.slow
 def test_mirrored_step_equals_single_device_step():
     # Minibatch stddev's statistic is per replica (as on the paper's GPUs), so the
     # one-device comparison uses groups of 1; the rest (WGAN-GP with its per-example
