@@ -19,6 +19,8 @@ CATALOGUE = {
     "Y12": ["NoiseInjection"],
     "Y13": ["GumbelSoftmax"],
     "Y14": ["MultiScaleDiscriminator"],
+    # T10 (dropout kept on at inference), beside Y12's noise.
+    "T10": ["PersistentDropout"],
 }
 
 
