@@ -56,7 +56,7 @@ def test_healthy_training_reports_nothing():
         ({**HEALTHY, "g_loss": float("inf")}, "non_finite", "`g_loss` is inf"),
     ],
 )
-def test_each_symptom_is_named_once_per_epoch(logs, symptom, words):
+def test_each_symptom_is_named_once_per_run(logs, symptom, words):
     detector = FailureDetector(stop_on=())
     model = _FakeModel()
     with pytest.warns(TrainingFailureWarning, match=symptom) as record:
@@ -66,6 +66,12 @@ def test_each_symptom_is_named_once_per_epoch(logs, symptom, words):
     assert "epoch 1, step 1" in str(record[0].message)
     assert [s for _, s, _ in detector.reported] == [symptom]
     assert not model.stop_training
+    # A later epoch records the symptom again without a second warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        detector.on_epoch_begin(1)
+        detector.on_train_batch_end(0, logs)
+    assert [epoch for epoch, _, _ in detector.reported] == [0, 1]
 
 
 def test_symptoms_in_stop_on_stop_training():
