@@ -26,7 +26,9 @@ __all__ = [
     "in_multi_worker_mode",
     "normal_for_replica",
     "replica_position",
+    "step_outputs",
     "uniform_for_replica",
+    "update_trackers",
 ]
 
 
@@ -99,3 +101,27 @@ def global_mean(values):
     if isinstance(summed, (list, tuple)):
         return [ops.divide(value, num_replicas) for value in summed]
     return ops.divide(summed, num_replicas)
+
+
+def update_trackers(trackers, logs):
+    """Feeds a step's `logs` to the `keras.metrics.Mean` trackers of the same names.
+
+    A log is a value (its mean is tracked with weight 1) or a `(value,
+    sample_weight)` pair (e.g. a lazy penalty, weighted 0 on the steps it skips).
+    """
+    for name, entry in logs.items():
+        value, weight = entry if isinstance(entry, tuple) else (entry, 1.0)
+        trackers[name].update_state(ops.mean(ops.cast(value, "float32")), weight)
+
+
+def step_outputs(values):
+    """A train or test step's outputs in the form Keras can reduce.
+
+    Keras 3 reduces a step's outputs across workers with
+    `strategy.reduce("MEAN", value, axis=0)`, which rejects scalars
+    (tensorflow/tensorflow#72388): under a multi-worker strategy each scalar becomes
+    shape [1], which reduces to the scalar. Elsewhere `values` is returned as is.
+    """
+    if not in_multi_worker_mode():
+        return values
+    return {name: ops.reshape(value, (1,)) for name, value in values.items()}

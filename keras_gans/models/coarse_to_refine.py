@@ -520,15 +520,10 @@ class CoarseToRefineGAN(keras.Model):
         logs.update(g_loss=g_loss, refine_l1=refine_l1, **extra)
 
         self.training_step.assign_add(1)
-        for name, tracker in self._trackers.items():
-            tracker.update_state(ops.cast(logs[name], "float32"))
-        results = {name: tracker.result() for name, tracker in self._trackers.items()}
-        if distribution.in_multi_worker_mode():
-            # As `GAN.train_step`: shape [1] for the cross-worker reduction.
-            results = {
-                name: ops.reshape(value, (1,)) for name, value in results.items()
-            }
-        return results
+        distribution.update_trackers(self._trackers, logs)
+        return distribution.step_outputs(
+            {name: tracker.result() for name, tracker in self._trackers.items()}
+        )
 
     # --- Completion and export --------------------------------------------------------
 

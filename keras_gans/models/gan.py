@@ -906,20 +906,10 @@ class GAN(keras.Model):
                 self.generator,
                 ops.shape(real_images)[0] // self.discriminator_steps * num_replicas,
             )
-        for name, tracker in self._trackers.items():
-            value, weight = (
-                logs[name] if isinstance(logs[name], tuple) else (logs[name], 1)
-            )
-            tracker.update_state(ops.mean(ops.cast(value, "float32")), weight)
-        results = {name: tracker.result() for name, tracker in self._trackers.items()}
-        if distribution.in_multi_worker_mode():
-            # Keras 3 reduces a step's outputs across workers with
-            # `strategy.reduce("MEAN", value, axis=0)`, which rejects scalars
-            # (tensorflow/tensorflow#72388); shape [1] reduces to the scalar.
-            results = {
-                name: ops.reshape(value, (1,)) for name, value in results.items()
-            }
-        return results
+        distribution.update_trackers(self._trackers, logs)
+        return distribution.step_outputs(
+            {name: tracker.result() for name, tracker in self._trackers.items()}
+        )
 
     # --- Sampling and export ----------------------------------------------------------
 

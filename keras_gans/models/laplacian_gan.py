@@ -449,15 +449,10 @@ class LaplacianGAN(keras.Model):
             logs[f"{player}_loss"] = sum(
                 logs[f"{player}{size}_loss"] for size in self.sizes
             ) / float(self.num_levels)
-        for name, tracker in self._trackers.items():
-            tracker.update_state(ops.cast(logs[name], "float32"))
-        results = {name: tracker.result() for name, tracker in self._trackers.items()}
-        if distribution.in_multi_worker_mode():
-            # As `GAN.train_step`: shape [1] for the cross-worker reduction.
-            results = {
-                name: ops.reshape(value, (1,)) for name, value in results.items()
-            }
-        return results
+        distribution.update_trackers(self._trackers, logs)
+        return distribution.step_outputs(
+            {name: tracker.result() for name, tracker in self._trackers.items()}
+        )
 
     # --- Sampling and export ----------------------------------------------------------
 

@@ -312,10 +312,7 @@ class ProgressiveGAN(GAN):
             "stage": ops.cast(self.stage, "float32"),
             "alpha": ops.convert_to_tensor(self.alpha),
         }
-        if distribution.in_multi_worker_mode():
-            # As `GAN.train_step`: shape [1] for the cross-worker reduction.
-            growth = {name: ops.reshape(value, (1,)) for name, value in growth.items()}
-        return {**results, **growth}
+        return {**results, **distribution.step_outputs(growth)}
 
     def generate(self, num_images, seed=None, batch_size=256, truncation=None):
         """`GAN.generate` clipped to [-1, 1] (PGGAN's toRGB layers are linear).

@@ -461,22 +461,16 @@ class SemiSupervisedGAN(GAN):
         logs["g_loss"] = (g_loss, 1.0)
 
     def _results(self):
-        results = {name: tracker.result() for name, tracker in self._trackers.items()}
-        if distribution.in_multi_worker_mode():
-            # Shape [1]: Keras's cross-worker MEAN reduction rejects scalars
-            # (tensorflow/tensorflow#72388).
-            results = {
-                name: ops.reshape(value, (1,)) for name, value in results.items()
-            }
-        return results
+        return distribution.step_outputs(
+            {name: tracker.result() for name, tracker in self._trackers.items()}
+        )
 
     def train_step(self, data):
         images, labels = _split_labelled_batch(data)
         logs = {}
         self._discriminator_step(images, labels, logs)
         self._generator_step(images, logs)
-        for name, (value, weight) in logs.items():
-            self._trackers[name].update_state(value, sample_weight=weight)
+        distribution.update_trackers(self._trackers, logs)
         return self._results()
 
     def test_step(self, data):
