@@ -597,6 +597,14 @@ def _networks(preset, sample_shape, seed):
     )
 
 
+_FAMILY_BUILDERS = {
+    "semi-supervised": build_semi_supervised_gan,
+    "lapgan": build_laplacian_gan,
+    "coarse-to-refine": build_coarse_to_refine_gan,
+    "progressive": build_progressive_gan,
+}
+
+
 def build_gan(preset, sample_shape, seed=None, total_steps=None):
     """A compiled `GAN` for `preset` and data samples of shape `sample_shape`.
 
@@ -608,39 +616,18 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
             anneals to 0 and the progressive preset grows (needed only by those).
     """
     sample_shape = tuple(sample_shape)
-    if preset.labels_per_class:  # T6: its own model, loss and networks.
-        return build_semi_supervised_gan(
-            preset,
-            sample_shape,
-            seed=seed,
-            d_optimizer=_optimizer(preset.d_learning_rate, preset),
-            g_optimizer=_optimizer(preset.g_learning_rate, preset),
-        )
-    if preset.architecture == "lapgan":  # A5: one GAN per pyramid level.
-        return build_laplacian_gan(
-            preset,
-            sample_shape,
-            seed=seed,
-            d_optimizer=_optimizer(preset.d_learning_rate, preset),
-            g_optimizer=_optimizer(preset.g_learning_rate, preset),
-        )
-    if preset.architecture == "coarse-to-refine":  # A8: inpainting, two stages.
-        return build_coarse_to_refine_gan(
-            preset,
-            sample_shape,
-            seed=seed,
-            d_optimizer=_optimizer(preset.d_learning_rate, preset),
-            g_optimizer=_optimizer(preset.g_learning_rate, preset),
-        )
-    if preset.architecture == "progressive":  # A6: grows over `total_steps`.
-        return build_progressive_gan(
-            preset,
-            sample_shape,
-            seed=seed,
-            total_steps=total_steps,
-            d_optimizer=_optimizer(preset.d_learning_rate, preset),
-            g_optimizer=_optimizer(preset.g_learning_rate, preset),
-        )
+    # The families that build their own model, loss and networks: T6 (set by
+    # `labels_per_class`), A5 (one GAN per pyramid level), A8 (inpainting in two
+    # stages) and A6 (grows over `total_steps`).
+    family = "semi-supervised" if preset.labels_per_class else preset.architecture
+    if family in _FAMILY_BUILDERS:
+        arguments = {
+            "d_optimizer": _optimizer(preset.d_learning_rate, preset),
+            "g_optimizer": _optimizer(preset.g_learning_rate, preset),
+        }
+        if family == "progressive":
+            arguments["total_steps"] = total_steps
+        return _FAMILY_BUILDERS[family](preset, sample_shape, seed=seed, **arguments)
     if preset.auxiliary_classifier and preset.architecture != "conditional-dcgan":
         raise ValueError(
             "`auxiliary_classifier` needs the 'conditional-dcgan' architecture. "
