@@ -863,10 +863,12 @@ class GAN(keras.Model):
 
     def _check_batch_size(self, real_images):
         """T12 splits each (replica's) batch into k parts and T16 each part into
-        packs of m: the batch must divide by k · m."""
+        packs of m: the batch must divide by k · m. Returns `real_images`; with a
+        batch size known only in the graph, the returned tensor depends on the
+        check, so every split and pack of the step runs after it."""
         divisor = self.discriminator_steps * self.packing
         if divisor == 1:
-            return
+            return real_images
         message = (
             "Each batch (each replica's share under `tf.distribute`) should be "
             "divisible by `discriminator_steps` × `packing` = "
@@ -874,15 +876,18 @@ class GAN(keras.Model):
         )
         batch_size = real_images.shape[0]
         if batch_size is None:
-            tf.debugging.assert_equal(
+            check = tf.debugging.assert_equal(
                 tf.shape(real_images)[0] % divisor, 0, message=message
             )
-        elif batch_size % divisor:
+            with tf.control_dependencies([check]):
+                return tf.identity(real_images)
+        if batch_size % divisor:
             raise ValueError(f"{message} Received a batch of {batch_size}.")
+        return real_images
 
     def train_step(self, data):
         real_images, real_labels = self._real_batch(data)
-        self._check_batch_size(real_images)
+        real_images = self._check_batch_size(real_images)
         logs = {}
         if self.instance_noise is not None:
             logs["instance_noise"] = self.instance_noise.stddev(self.training_steps)
