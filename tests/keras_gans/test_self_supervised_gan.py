@@ -1,7 +1,8 @@
 """SelfSupervisedGAN (T23, SS-GAN): rotations equal np.rot90, the rotation
 cross-entropy equals its NumPy formula, the rotation head sits on D's last hidden
 layer, D's logged rotation loss is the CE of the real batch's four rotations, the
-adversarial part is the plain GAN's, and the model trains, saves and loads."""
+adversarial part is the plain GAN's, the model trains, saves and loads, and a
+MirroredStrategy step equals one device's."""
 
 import dataclasses
 import math
@@ -10,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_test_case import mirrored_strategy
 
 from keras_gans import architectures, presets
 from keras_gans.models import GAN
@@ -233,6 +235,52 @@ def test_save_and_load_round_trip(tmp_path):
         )
     logs = loaded.train_on_batch(_real_images(), return_dict=True)
     assert all(math.isfinite(float(value)) for value in logs.values())
+
+
+def _replica_values(variable):
+    values = getattr(variable.value, "values", None)
+    if values:
+        return [v.numpy() for v in values]
+    return [variable.value.numpy()]
+
+
+@pytest.mark.tensorflow_only
+def test_mirrored_step_equals_single_device_step():
+    """Two replicas each rotate half the batch; the all-reduced step (rotation
+    losses included) equals one device's on the whole batch."""
+    images = _real_images()
+
+    def compiled():
+        return _gan(
+            d_optimizer=keras.optimizers.SGD(0.1),
+            g_optimizer=keras.optimizers.SGD(0.1),
+        )
+
+    single = compiled()
+    initial = [v.numpy().copy() for v in single.trainable_variables]
+    single_logs = single.fit(
+        images, batch_size=BATCH, epochs=1, verbose=0, shuffle=False
+    ).history
+    with mirrored_strategy().scope():
+        mirrored = compiled()
+    mirrored_logs = mirrored.fit(
+        images, batch_size=BATCH, epochs=1, verbose=0, shuffle=False
+    ).history
+    assert any(
+        not np.array_equal(v.numpy(), b)
+        for v, b in zip(single.trainable_variables, initial, strict=True)
+    )
+    for name in ("d_rotation", "g_rotation", "d_loss", "g_loss"):
+        np.testing.assert_allclose(
+            mirrored_logs[name], single_logs[name], rtol=1e-5, err_msg=name
+        )
+    for single_variable, mirrored_variable in zip(
+        single.trainable_variables, mirrored.trainable_variables, strict=True
+    ):
+        replicas = _replica_values(mirrored_variable)
+        assert len(replicas) == 2, mirrored_variable.path
+        np.testing.assert_array_equal(replicas[1], replicas[0])
+        np.testing.assert_allclose(replicas[0], single_variable.numpy(), atol=1e-5)
 
 
 def test_arguments_are_validated():
