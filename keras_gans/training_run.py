@@ -18,6 +18,9 @@ Run folder layout (`out/`):
     generator.keras          the final generator alone
     classifier.keras         semi-supervised presets (T6): the classifier alone; their
                              metrics.csv has its test-split accuracy (val_accuracy)
+    pseudo_labels.json       pseudo-label presets (T23): the k-means cluster of every
+                             training image, the rotation pre-training's accuracy and
+                             the clusters' NMI with the dataset's labels
 
 Re-running with the same `out` after an interruption resumes from the last finished
 epoch and ends with the same weights as an uninterrupted run with the same seed: the
@@ -34,8 +37,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gans import architectures, data, plotting, presets, pseudo_labels
 from keras_gans import callbacks as gan_callbacks
-from keras_gans import data, plotting, presets
 from keras_gans import losses as gan_losses
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.data.labelled_subset import semi_supervised_dataset
@@ -112,6 +115,59 @@ def _semi_supervised_data(recipe, seed):
         recipe.dataset, "test", recipe.image_size, recipe.resize
     )
     return train_data, test_split
+
+
+def _pseudo_labelled_data(recipe, batch_size, seed, out):
+    """T23: the train split paired with k-means clusters of a rotation-pre-trained
+    DCGAN discriminator's features (`keras_gans.pseudo_labels`), `recipe.num_classes`
+    of them. The clusters are written to `out/pseudo_labels.json` and read back from
+    there when a run resumes, so a resumed run trains on the same classes."""
+    if recipe.num_classes is None or recipe.dataset not in data.BUILTIN_DATASETS:
+        raise ValueError(
+            "A pseudo-label run needs `num_classes` (the number of clusters) and a "
+            f"built-in image dataset ({', '.join(data.BUILTIN_DATASETS)}). Received: "
+            f"`num_classes={recipe.num_classes}`, `dataset={recipe.dataset!r}`."
+        )
+    images, labels = data.load_arrays(
+        recipe.dataset, "train", recipe.image_size, recipe.resize
+    )
+    if images.ndim != 4:
+        raise ValueError(
+            f"Pseudo-labels cluster images; {recipe.dataset!r} holds samples of "
+            f"shape {images.shape[1:]}."
+        )
+    path = os.path.join(out, "pseudo_labels.json")
+    if os.path.exists(path):
+        with open(path) as file:
+            clusters = np.asarray(json.load(file)["labels"], dtype="int32")
+    else:
+        from sklearn.metrics import normalized_mutual_info_score
+
+        discriminator = architectures.dcgan_discriminator(
+            images.shape[1],
+            images.shape[-1],
+            width=recipe.width,
+            normalization="spectral",
+            seed=seed,
+        )
+        clusters, rotation_classifier = pseudo_labels.self_supervised_pseudo_labels(
+            discriminator, images, recipe.num_classes, seed=seed
+        )
+        with open(path, "w") as file:
+            json.dump(
+                {
+                    "num_clusters": recipe.num_classes,
+                    "rotation_accuracy": rotation_classifier.history.history[
+                        "accuracy"
+                    ][-1],
+                    "nmi_with_labels": normalized_mutual_info_score(labels, clusters),
+                    "labels": clusters.tolist(),
+                },
+                file,
+            )
+    return pseudo_labels.pseudo_labelled_dataset(
+        images, clusters, batch_size=batch_size, seed=seed
+    )
 
 
 def _resumed_epoch(backup_dir):
@@ -264,6 +320,10 @@ def train(
     validation_data = None
     if recipe.labels_per_class:  # The semi-supervised K+1 GAN (T6).
         train_data, validation_data = _semi_supervised_data(recipe, seed)
+    elif recipe.pseudo_labels:  # k-means pseudo-labels for a conditional GAN (T23).
+        train_data = _pseudo_labelled_data(
+            recipe, recipe.batch_size * steps_per_batch, seed, out
+        )
     else:
         train_data = data.load(
             recipe.dataset,
