@@ -46,6 +46,7 @@ import numpy as np
 from keras_gans import data as gan_data
 from keras_gans import metrics as gan_metrics
 from keras_gans.data.builtin import MIXTURES
+from keras_gans.models.coarse_to_refine import CoarseToRefineGAN
 
 __all__ = [
     "DEFAULT_NUM_SAMPLES",
@@ -774,7 +775,7 @@ def evaluate(
 
     Raises:
         ValueError: for unknown metric or extractor names, a metric the dataset
-            cannot give, a missing model or a shape mismatch.
+            cannot give, a missing model, an inpainting model or a shape mismatch.
         FeatureExtractorUnavailableError: for InceptionV3 offline.
     """
     import keras_gans
@@ -789,6 +790,15 @@ def evaluate(
         model_path = os.fspath(model)
         config = _read_run_config(model_path)
         model, model_path = _load_model(model_path)
+    if config.get("architecture") == "coarse-to-refine" or isinstance(
+        model, CoarseToRefineGAN
+    ):
+        raise ValueError(
+            "The model is an inpainting model (coarse-to-refine, A8): it completes "
+            "images instead of sampling them from latents, so the sample metrics do "
+            "not apply. Its held-out completion error is `model.evaluate(images)` "
+            "(hole_l1), logged by its run as val_hole_l1 in metrics.csv."
+        )
     dataset = dataset or config.get("dataset")
     if not dataset:
         raise ValueError(

@@ -26,7 +26,6 @@ from keras_gans.models.semi_supervised_gan import build_semi_supervised_gan
 from keras_gans.tricks import InstanceNoise
 
 __all__ = [
-    "COARSE_TO_REFINE",
     "DEFAULT_PRESET",
     "PRESETS",
     "Preset",
@@ -470,28 +469,28 @@ PRESETS = {
             epochs=50,
             **_DIGITS_16,
         ),
+        Preset(
+            name="coarse-to-refine",
+            description=(
+                "Coarse-to-refine inpainting (Yu et al. 2018, arXiv:1801.07892): "
+                "16x16 digits (bilinear upsampling) with a random 6x6 hole; a "
+                "coarse generator trained with L1 alone (200 coarse-only steps), "
+                "then a refinement generator on the composited coarse output "
+                "trained with the non-saturating loss + 100 L1; D judges the "
+                "composited completion against real digits; dilated convolutions, "
+                "16 filters; Adam(2e-4, beta_1=0.5) per network. The T22 losses "
+                "(perceptual, style, total variation) are CoarseToRefineGAN.compile "
+                "weights. Sample grids: held-out digits with a centre hole (input, "
+                "coarse, completed, original); logs the held-out hole L1 as "
+                "val_hole_l1."
+            ),
+            architecture="coarse-to-refine",
+            image_size=16,
+            width=16,
+            epochs=20,
+        ),
     ]
 }
-# A8 is a Python-API recipe, not yet a CLI preset: the run folder samples from latents
-# and an inpainting model has none. Build it with `build_gan(COARSE_TO_REFINE, ...)`.
-COARSE_TO_REFINE = Preset(
-    name="coarse-to-refine",
-    description=(
-        "Coarse-to-refine inpainting (Yu et al. 2018, arXiv:1801.07892): "
-        "16x16 digits (bilinear upsampling) with a random 6x6 hole; a "
-        "coarse generator trained with L1 alone (200 coarse-only steps), "
-        "then a refinement generator on the composited coarse output "
-        "trained with the non-saturating loss + 100 L1; D judges the "
-        "composited completion against real digits; dilated convolutions, "
-        "16 filters; Adam(2e-4, beta_1=0.5) per network. The T22 losses "
-        "(perceptual, style, total variation) are CoarseToRefineGAN.compile "
-        "weights."
-    ),
-    architecture="coarse-to-refine",
-    image_size=16,
-    width=16,
-    epochs=20,
-)
 DEFAULT_PRESET = "dcgan"
 
 

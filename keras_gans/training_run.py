@@ -3,19 +3,22 @@
 Run folder layout (`out/`):
 
     config.json              the resolved preset and flags
-    samples/epoch_NNN.png    samples from fixed latents after every epoch
+    samples/epoch_NNN.png    samples from fixed latents after every epoch (the
+                             inpainting preset: fixed held-out images completed)
     samples/final.png        the final samples
     samples/interpolation.png   slerp interpolation strips (images), every epoch
     samples/modes_epoch_NNN.png generated points over the modes (ring8, grid25)
     metrics.csv              one row of logs per epoch (Keras CSVLogger), with the
-                             evaluation metrics on built-in datasets (fid, modes)
+                             evaluation metrics on built-in datasets (fid, modes;
+                             inpainting: the held-out hole L1, val_hole_l1)
     loss_curves.png          metrics.csv plotted, redrawn every epoch
     metrics.png              the evaluation metrics of metrics.csv plotted
     tensorboard/             TensorBoard logs (samples/: the pictures as images)
     checkpoints/epoch_NNN.keras   the whole GAN after each of the last 3 epochs
     backup/                  Keras BackupAndRestore state while a run is unfinished
     model.keras              the final GAN (generator, discriminator, optimizers)
-    generator.keras          the final generator alone
+    generator.keras          the final generator alone (inpainting, A8: the
+                             completion network, input: masked image and mask)
     classifier.keras         semi-supervised presets (T6): the classifier alone; their
                              metrics.csv has its test-split accuracy (val_accuracy)
     pseudo_labels.json       pseudo-label presets (T23): the k-means cluster of every
@@ -62,6 +65,10 @@ EVALUATION_SEED_OFFSET = 20_011  # Evaluation latents differ from the grid's.
 # same latents down the columns.
 MAX_GRID_CLASSES = 16
 GRID_COLUMNS = 8
+# An inpainting run's grid: this many held-out images, one per row.
+NUM_INPAINTING_IMAGES = 8
+# Held-out images per validation batch of an inpainting run (val_hole_l1).
+INPAINTING_VALIDATION_BATCH = 120
 
 
 class _ClassRowsSampleGrid(gan_callbacks.SampleGrid):
@@ -187,10 +194,55 @@ def _strategy(name):
     raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
 
 
+def _is_inpainting(recipe):
+    """A8: the model completes images with holes instead of sampling latents."""
+    return recipe.architecture == "coarse-to-refine"
+
+
+def _held_out_images(recipe, train_data):
+    """`NUM_INPAINTING_IMAGES` images for the inpainting grid: the test split's for a
+    built-in dataset, else the first training batch's."""
+    if recipe.dataset in data.BUILTIN_DATASETS:
+        images = data.load_arrays(
+            recipe.dataset, "test", recipe.image_size, recipe.resize
+        )[0]
+    else:
+        images = _images(next(iter(train_data.take(1)))).numpy()
+    return images[:NUM_INPAINTING_IMAGES]
+
+
+def _sample_grid(recipe, gan, sample_shape, paths, seed, train_data):
+    """The callback that writes `samples/epoch_NNN.png` (and `final.png`): fixed
+    latents (truncated with `recipe.truncation`, T17), one class per row for a
+    conditional GAN, or held-out images completed for inpainting (A8)."""
+    if _is_inpainting(recipe):
+        return gan_callbacks.InpaintingGrid(
+            paths["samples"], _held_out_images(recipe, train_data)
+        )
+    sample_seed = SAMPLE_LATENT_SEED_OFFSET + (seed or 0)
+    latent_shape = (NUM_SAMPLE_LATENTS, *gan.latent_shape)
+    if recipe.truncation is None:
+        latents = np.random.default_rng(sample_seed).standard_normal(latent_shape)
+    else:  # The truncation trick (T17) in the grids.
+        latents = ops.convert_to_numpy(
+            truncated_normal(latent_shape, recipe.truncation, seed=sample_seed)
+        )
+    if recipe.num_classes is not None:
+        return _ClassRowsSampleGrid(paths["samples"], latents, recipe.num_classes)
+    reference_points = None
+    if len(sample_shape) == 1:
+        reference_points = data.load_arrays(recipe.dataset, "test")[0][
+            :NUM_REFERENCE_POINTS
+        ]
+    return gan_callbacks.SampleGrid(paths["samples"], latents, reference_points)
+
+
 def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
     """`(before_loggers, after_loggers)`: the run's `EvaluateGenerator` (it must
     come before the CSV and TensorBoard loggers that record its metrics) and its
     pictures (metric curves, 2-D mode scatter, interpolation strips)."""
+    if _is_inpainting(recipe):  # No latents: `fit` validates it (val_hole_l1).
+        return [], []
     is_points = len(sample_shape) == 1
     evaluation_seed = EVALUATION_SEED_OFFSET + (seed or 0)
     tensorboard_images = os.path.join(paths["tensorboard"], "samples")
@@ -335,6 +387,16 @@ def train(
             download=download,
             with_labels=recipe.num_classes is not None,  # A conditional GAN (T18).
         )
+    if _is_inpainting(recipe) and recipe.dataset in data.BUILTIN_DATASETS:
+        # A8: the held-out completion error (centre hole) after every epoch.
+        validation_data = data.load(
+            recipe.dataset,
+            batch_size=INPAINTING_VALIDATION_BATCH,
+            split="test",
+            shuffle=False,
+            image_size=recipe.image_size,
+            resize=recipe.resize,
+        )
     steps_per_epoch = int(train_data.cardinality())
     if steps_per_epoch <= 0:
         raise ValueError(
@@ -364,32 +426,7 @@ def train(
     finished_epochs = _resumed_epoch(paths["backup"])
     pipeline = train_data.repeat().skip(finished_epochs * steps_per_epoch)
 
-    reference_points = None
-    if len(sample_shape) == 1:
-        reference_points = data.load_arrays(recipe.dataset, "test")[0][
-            :NUM_REFERENCE_POINTS
-        ]
-    sample_seed = SAMPLE_LATENT_SEED_OFFSET + (seed or 0)
-    if recipe.truncation is None:
-        sample_latents = np.random.default_rng(sample_seed).standard_normal(
-            (NUM_SAMPLE_LATENTS, *gan.latent_shape)
-        )
-    else:  # The truncation trick (T17) in the grids.
-        sample_latents = ops.convert_to_numpy(
-            truncated_normal(
-                (NUM_SAMPLE_LATENTS, *gan.latent_shape),
-                recipe.truncation,
-                seed=sample_seed,
-            )
-        )
-    if recipe.num_classes is None:
-        sample_grid = gan_callbacks.SampleGrid(
-            paths["samples"], sample_latents, reference_points
-        )
-    else:
-        sample_grid = _ClassRowsSampleGrid(
-            paths["samples"], sample_latents, recipe.num_classes
-        )
+    sample_grid = _sample_grid(recipe, gan, sample_shape, paths, seed, train_data)
     csv_path = os.path.join(out, "metrics.csv")
     csv_logger = keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0)
     tensorboard = keras.callbacks.TensorBoard(paths["tensorboard"])
@@ -405,7 +442,10 @@ def train(
         ),
         # Warns (stderr) on the failure symptoms of T20.
         gan_callbacks.FailureDetector(
-            real_samples=_images(next(iter(train_data.take(1)))).numpy()
+            # The collapse check samples latents: an inpainting model has none.
+            real_samples=None
+            if _is_inpainting(recipe)
+            else _images(next(iter(train_data.take(1)))).numpy()
         ),
         keras.callbacks.BackupAndRestore(paths["backup"]),
         gan_callbacks.RollingCheckpoint(
@@ -465,7 +505,16 @@ def load_generator(path):
 def sample(model_path, num=64, out="samples.png", seed=0, truncation=None):
     """Writes `num` samples of a trained generator to `out` (a grid or a scatter
     plot); `truncation` draws the latents with the truncation trick (T17). A
-    conditional generator (T18) draws classes 0, 1, ... in turn, one per column."""
+    conditional generator (T18) draws classes 0, 1, ... in turn, one per column. An
+    inpainting run (A8) completes `num` held-out images (chosen with `seed`) in a
+    centre hole instead: rows of input, coarse, completed, original."""
+    if _run_config(model_path).get("architecture") == "coarse-to-refine":
+        if truncation is not None:
+            raise ValueError(
+                f"{model_path!r} is an inpainting run: it completes images and has "
+                f"no latents to truncate. Received: `truncation={truncation}`."
+            )
+        return _sample_completions(model_path, num, out, seed)
     generator = load_generator(model_path)
     conditional = len(getattr(generator, "inputs", None) or ()) == 2
     latent_shape = getattr(generator, "latent_shape", None) or tuple(
@@ -487,15 +536,51 @@ def sample(model_path, num=64, out="samples.png", seed=0, truncation=None):
     return out
 
 
+def _run_folder(model_path):
+    return model_path if os.path.isdir(model_path) else os.path.dirname(model_path)
+
+
+def _run_config(model_path):
+    """The config.json of the run folder `model_path` is (or is in); {} if none."""
+    config_path = os.path.join(_run_folder(model_path), "config.json")
+    if not os.path.exists(config_path):
+        return {}
+    with open(config_path) as file:
+        return json.load(file)
+
+
 def _run_num_classes(model_path):
     """A conditional run's number of classes, from the run folder's config.json."""
-    folder = model_path if os.path.isdir(model_path) else os.path.dirname(model_path)
-    config_path = os.path.join(folder, "config.json")
-    if not os.path.exists(config_path):
+    config = _run_config(model_path)
+    if config.get("num_classes") is None:
         raise ValueError(
             f"{model_path!r} holds a conditional generator; sampling it needs the "
             "number of classes from its run folder's config.json, which is not in "
-            f"{folder!r}. Pass the run folder."
+            f"{_run_folder(model_path)!r}. Pass the run folder."
         )
-    with open(config_path) as file:
-        return int(json.load(file)["num_classes"])
+    return int(config["num_classes"])
+
+
+def _sample_completions(model_path, num, out, seed):
+    """A8: `num` held-out images of the run's built-in dataset, completed by the
+    run's `model.keras` (which has the coarse stage the grid also shows)."""
+    config = _run_config(model_path)
+    model_file = os.path.join(_run_folder(model_path), "model.keras")
+    if not os.path.exists(model_file) or config["dataset"] not in (
+        data.BUILTIN_DATASETS
+    ):
+        raise ValueError(
+            "Sampling an inpainting run needs its model.keras (in "
+            f"{_run_folder(model_path)!r}) and a built-in dataset to take held-out "
+            f"images from ({', '.join(data.BUILTIN_DATASETS)}). Received: dataset "
+            f"{config['dataset']!r}."
+        )
+    images = data.load_arrays(
+        config["dataset"], "test", config["image_size"], config["resize"]
+    )[0]
+    chosen = np.random.default_rng(seed).choice(
+        len(images), size=min(num, len(images)), replace=False
+    )
+    return gan_callbacks.save_inpainting_grid(
+        keras.models.load_model(model_file), images[np.sort(chosen)], out
+    )

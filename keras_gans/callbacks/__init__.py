@@ -1,13 +1,14 @@
 """Callbacks for GAN training: samples, loss curves, checkpoints, failure handling
 and detection (T20), evaluation metrics in the logs (FID, KID, IS,
-precision/recall, mode coverage), metric curves, 2-D mode scatter plots and latent
-interpolation strips."""
+precision/recall, mode coverage), metric curves, 2-D mode scatter plots, latent
+interpolation strips and inpainting completions."""
 
 from keras_gans.callbacks.evaluate_generator import EvaluateGenerator
 from keras_gans.callbacks.failure_detector import (
     FailureDetector,
     TrainingFailureWarning,
 )
+from keras_gans.callbacks.inpainting_grid import InpaintingGrid, save_inpainting_grid
 from keras_gans.callbacks.interpolation_strips import InterpolationStrips
 from keras_gans.callbacks.loss_curves import LossCurves
 from keras_gans.callbacks.metric_curves import MetricCurves
@@ -19,6 +20,7 @@ from keras_gans.callbacks.sample_grid import SampleGrid
 __all__ = [
     "EvaluateGenerator",
     "FailureDetector",
+    "InpaintingGrid",
     "InterpolationStrips",
     "LossCurves",
     "MetricCurves",
@@ -28,4 +30,5 @@ __all__ = [
     "SampleGrid",
     "StopOnNonFiniteLoss",
     "TrainingFailureWarning",
+    "save_inpainting_grid",
 ]

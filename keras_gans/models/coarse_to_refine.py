@@ -32,6 +32,8 @@ phases, also under `tf.distribute`.)
 The logs: `coarse_l1`, `refine_l1`, `d_loss`, `g_loss` (the adversarial part of G's
 loss) and `perceptual`, `style`, `total_variation` when their weights are non-zero.
 During the coarse-only steps the refinement logs are those of the frozen networks.
+`evaluate` (and `fit(validation_data=...)`) reports the completion error inside a
+centre hole, `hole_l1`, and the coarse stage's, `coarse_hole_l1`.
 
 TensorFlow-specific (`tf.GradientTape`). Each replica's losses are divided by the
 number of replicas, as in `GAN`.
@@ -63,6 +65,8 @@ HOLES = ("centre", "random")
 # pix2pix's weight of the L1 term beside the adversarial loss (Isola et al. 2017).
 DEFAULT_L1_WEIGHT = 100.0
 _EXTRA_LOSSES = ("perceptual", "style", "total_variation")
+# What `evaluate` (and `fit`'s validation) reports: see `CoarseToRefineGAN.test_step`.
+EVALUATION_METRICS = ("hole_l1", "coarse_hole_l1")
 
 
 def _check_non_negative_number(argument, value):
@@ -205,7 +209,10 @@ class CoarseToRefineGAN(keras.Model):
 
     @property
     def metrics(self):
-        return list(getattr(self, "_trackers", {}).values())
+        return [
+            *getattr(self, "_trackers", {}).values(),
+            *getattr(self, "_evaluation_trackers", {}).values(),
+        ]
 
     @property
     def sampling_generator(self):
@@ -293,6 +300,9 @@ class CoarseToRefineGAN(keras.Model):
             name for name in _EXTRA_LOSSES if self.extra_loss_weights[name]
         ]
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self._evaluation_trackers = {
+            name: keras.metrics.Mean(name=name) for name in EVALUATION_METRICS
+        }
         self._c2r_compile_kwargs = kwargs
 
     def get_compile_config(self):
@@ -525,6 +535,35 @@ class CoarseToRefineGAN(keras.Model):
             {name: tracker.result() for name, tracker in self._trackers.items()}
         )
 
+    def test_step(self, data):
+        """The held-out completion error with the centre hole (`evaluate`, and
+        `fit(validation_data=...)` as `val_hole_l1`, `val_coarse_hole_l1`).
+
+        `hole_l1 = Σ m |x - y| / (C Σ m)`: the mean absolute error over the hole's
+        pixels and channels of the completion `y`, and `coarse_hole_l1` the same of
+        the coarse stage's composite (what the refinement stage improves on). The
+        known pixels are exact in both, so they are left out of the mean.
+        """
+        images = ops.cast(_split_real_data(data), "float32")
+        masks = self.make_masks(ops.shape(images)[0], hole="centre")
+        outputs = self.stage_outputs(images, masks)
+        hole_values = ops.sum(masks) * images.shape[-1]
+        # (value, weight) pairs: the epoch's mean is over every hole pixel.
+        logs = {
+            name: (
+                ops.sum(masks * ops.abs(images - outputs[key])) / hole_values,
+                hole_values,
+            )
+            for name, key in (
+                ("hole_l1", "completed"),
+                ("coarse_hole_l1", "coarse_composite"),
+            )
+        }
+        distribution.update_trackers(self._evaluation_trackers, logs)
+        return distribution.step_outputs(
+            {name: t.result() for name, t in self._evaluation_trackers.items()}
+        )
+
     # --- Completion and export --------------------------------------------------------
 
     def complete(self, images, masks=None, batch_size=256):
@@ -587,7 +626,7 @@ def build_coarse_to_refine_gan(
 
     >>> from keras_gans import presets
     >>> gan = build_coarse_to_refine_gan(
-    ...     presets.COARSE_TO_REFINE, (16, 16, 1), seed=0)
+    ...     presets.get("coarse-to-refine"), (16, 16, 1), seed=0)
     >>> gan.hole_size, gan.coarse_steps
     (6, 200)
     """
