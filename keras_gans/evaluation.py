@@ -775,7 +775,8 @@ def evaluate(
 
     Raises:
         ValueError: for unknown metric or extractor names, a metric the dataset
-            cannot give, a missing model, an inpainting model or a shape mismatch.
+            cannot give, a missing model, an inpainting model, the "markov"
+            sequences or a shape mismatch.
         FeatureExtractorUnavailableError: for InceptionV3 offline.
     """
     import keras_gans
@@ -800,6 +801,13 @@ def evaluate(
             "(hole_l1), logged by its run as val_hole_l1 in metrics.csv."
         )
     dataset = dataset or config.get("dataset")
+    if dataset == "markov":
+        raise ValueError(
+            "The 'markov' sequences are measured exactly against their chain, not "
+            "with these sample metrics: `keras_gans.data.markov.chain_distances("
+            "samples)`, logged by a run as marginal_tv and transition_tv in "
+            "metrics.csv."
+        )
     if not dataset:
         raise ValueError(
             "`dataset` is needed: the model is not in a run folder with a "

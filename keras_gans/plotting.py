@@ -1,5 +1,6 @@
-"""Pictures for the run folder: sample grids, 2-D scatter plots, loss and metric
-curves, mode-coverage scatter plots and latent interpolation strips.
+"""Pictures for the run folder: sample grids (images, and sequences as tiles), 2-D
+scatter plots, loss and metric curves, mode-coverage scatter plots and latent
+interpolation strips.
 
 Matplotlib is used through its object API (`Figure` + the Agg canvas), so nothing
 here touches global plotting state or needs a display.
@@ -24,10 +25,12 @@ __all__ = [
     "save_mode_scatter",
     "save_points_plot",
     "save_samples",
+    "sequence_tiles",
 ]
 
-# The log keys of `keras_gans.evaluation` (the `EvaluateGenerator` callback): drawn
-# by `save_metric_curves`, left out of the loss curves. One panel per row, in order.
+# The log keys of `keras_gans.evaluation` (the `EvaluateGenerator` callback) and of
+# `ChainDistances` (the "markov" sequences): drawn by `save_metric_curves`, left out
+# of the loss curves. One panel per row, in order.
 EVALUATION_COLUMNS = (
     ("fid",),
     ("kid",),
@@ -36,6 +39,7 @@ EVALUATION_COLUMNS = (
     ("modes_captured",),
     ("high_quality_fraction",),
     ("mode_kl",),
+    ("marginal_tv", "transition_tv"),
 )
 _STANDARD_DEVIATION_SUFFIX = "_std"
 
@@ -106,11 +110,22 @@ def save_points_plot(points, path, reference_points=None, title=None):
     figure.savefig(path, dpi=100)
 
 
+def sequence_tiles(sequences):
+    """`[n, length, K]` rows of class probabilities as `[n, K, length, 1]` images in
+    [-1, 1]: position t is column t, class c row c, white where the row's
+    probability is 1."""
+    sequences = np.asarray(sequences, dtype="float32")
+    return (2.0 * np.transpose(sequences, (0, 2, 1)) - 1.0)[..., np.newaxis]
+
+
 def save_samples(samples, path, reference_points=None, title=None):
-    """Image grid for images, scatter plot for 2-D points."""
+    """Image grid for images, scatter plot for 2-D points, a grid of
+    `sequence_tiles` for sequences `[n, length, K]`."""
     samples = np.asarray(samples)
     if samples.ndim == 2 and samples.shape[1] == 2:
         save_points_plot(samples, path, reference_points, title)
+    elif samples.ndim == 3:
+        save_image_grid(sequence_tiles(samples), path)
     else:
         save_image_grid(samples, path)
 

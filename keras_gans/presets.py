@@ -10,6 +10,10 @@ import dataclasses
 import keras
 
 from keras_gans import architectures
+from keras_gans.architectures.categorical import (
+    categorical_discriminator,
+    categorical_generator,
+)
 from keras_gans.architectures.conditional_dcgan import (
     conditional_dcgan_discriminator,
     conditional_dcgan_generator,
@@ -47,7 +51,8 @@ class Preset:
     dataset: str = "digits"
     image_size: int | None = None  # None: the dataset's own size.
     resize: str = "bilinear"  # digits only: how to reach `image_size`.
-    # "dcgan", "mlp", "conditional-dcgan", "resnet" (A2), "sagan" (A3), "biggan" (A4);
+    # "dcgan", "mlp", "conditional-dcgan", "resnet" (A2), "sagan" (A3), "biggan" (A4),
+    # "categorical" (T21: Gumbel-softmax MLP G over one-hot sequences);
     # "semi-supervised" (T6) is set by `labels_per_class`; "lapgan" (A5),
     # "progressive" (A6) and "coarse-to-refine" (A8) build their own models.
     architecture: str = "dcgan"
@@ -89,6 +94,10 @@ class Preset:
     # clusters of a rotation-pre-trained D's features, not the dataset's labels
     # (keras_gans.pseudo_labels).
     pseudo_labels: bool = False
+    # The "categorical" generator's Gumbel-softmax (T21, layer Y13): τ, and
+    # straight-through one-hot outputs (exact one-hot forward, relaxed gradient).
+    gumbel_temperature: float = 0.5
+    gumbel_hard: bool = False
 
 
 _DIGITS_16 = {"image_size": 16, "resize": "pad", "latent_dim": 64, "width": 32}
@@ -470,6 +479,29 @@ PRESETS = {
             **_DIGITS_16,
         ),
         Preset(
+            name="gumbel-markov",
+            description=(
+                "Gumbel-softmax GAN over discrete sequences (Jang et al. 2016, "
+                "arXiv:1611.01144; the GAN use of Kusner & Hernández-Lobato 2016, "
+                "arXiv:1611.04051): one-hot sequences of 8 positions over 5 "
+                "classes from a fixed Markov chain (dataset markov); MLP G "
+                "(z of 8, 2x32 ReLU) ending in a straight-through Gumbel-softmax "
+                "(exact one-hot rows forward, the tau=0.5 relaxation's gradient "
+                "back: with relaxed rows D tells them from the data's exact ones "
+                "by their values), MLP D (1x32 LeakyReLU); non-saturating loss, "
+                "Adam(1e-3, beta_1=0.5), batch 64. Logs the exact distances of the "
+                "generated sequences from the chain (marginal_tv, transition_tv)."
+            ),
+            dataset="markov",
+            architecture="categorical",
+            latent_dim=8,
+            width=32,
+            gumbel_hard=True,
+            d_learning_rate=1e-3,
+            g_learning_rate=1e-3,
+            epochs=10,
+        ),
+        Preset(
             name="coarse-to-refine",
             description=(
                 "Coarse-to-refine inpainting (Yu et al. 2018, arXiv:1801.07892): "
@@ -569,6 +601,30 @@ def _networks(preset, sample_shape, seed):
             seed=seed,
         )
         return generator, discriminator
+    if preset.architecture == "categorical":
+        if len(sample_shape) != 2:
+            raise ValueError(
+                "The categorical architecture needs sequences [length, num_classes] "
+                f"(e.g. dataset 'markov'). Received samples of shape {sample_shape} "
+                f"(dataset {preset.dataset!r})."
+            )
+        length, num_classes = sample_shape
+        generator = categorical_generator(
+            preset.latent_dim,
+            length,
+            num_classes,
+            hidden_units=(preset.width, preset.width),
+            temperature=preset.gumbel_temperature,
+            hard=preset.gumbel_hard,
+            seed=seed,
+        )
+        discriminator = categorical_discriminator(
+            length,
+            num_classes * preset.packing,
+            hidden_units=(preset.width,),
+            seed=seed,
+        )
+        return generator, discriminator
     if preset.architecture == "conditional-dcgan":
         if preset.num_classes is None or len(sample_shape) != 3:
             raise ValueError(
@@ -614,7 +670,7 @@ def _networks(preset, sample_shape, seed):
         return generator, discriminator
     raise ValueError(
         f"Unknown architecture {preset.architecture!r}. Expected one of 'dcgan', "
-        f"'mlp', 'conditional-dcgan', "
+        f"'mlp', 'categorical', 'conditional-dcgan', "
         f"{', '.join(map(repr, _RESIDUAL_BUILDERS))}."
     )
 

@@ -10,6 +10,7 @@ Run folder layout (`out/`):
     samples/modes_epoch_NNN.png generated points over the modes (ring8, grid25)
     metrics.csv              one row of logs per epoch (Keras CSVLogger), with the
                              evaluation metrics on built-in datasets (fid, modes;
+                             markov sequences: marginal_tv, transition_tv;
                              inpainting: the held-out hole L1, val_hole_l1)
     loss_curves.png          metrics.csv plotted, redrawn every epoch
     metrics.png              the evaluation metrics of metrics.csv plotted
@@ -238,16 +239,20 @@ def _sample_grid(recipe, gan, sample_shape, paths, seed, train_data):
 
 
 def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
-    """`(before_loggers, after_loggers)`: the run's `EvaluateGenerator` (it must
-    come before the CSV and TensorBoard loggers that record its metrics) and its
-    pictures (metric curves, 2-D mode scatter, interpolation strips)."""
+    """`(before_loggers, after_loggers)`: the run's evaluation callback (it must
+    come before the CSV and TensorBoard loggers that record its metrics):
+    `EvaluateGenerator` for built-in images and points, `ChainDistances` for the
+    "markov" sequences; and its pictures (metric curves, 2-D mode scatter,
+    interpolation strips)."""
     if _is_inpainting(recipe):  # No latents: `fit` validates it (val_hole_l1).
         return [], []
     is_points = len(sample_shape) == 1
     evaluation_seed = EVALUATION_SEED_OFFSET + (seed or 0)
     tensorboard_images = os.path.join(paths["tensorboard"], "samples")
     before_loggers, after_loggers = [], []
-    if recipe.dataset in data.BUILTIN_DATASETS:
+    if recipe.dataset == "markov":  # T21: exact distances from the chain.
+        before_loggers.append(gan_callbacks.ChainDistances(seed=evaluation_seed))
+    elif recipe.dataset in data.BUILTIN_DATASETS:
         real_samples = data.load_arrays(
             recipe.dataset,
             "test",
@@ -267,6 +272,7 @@ def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
                 resize=recipe.resize,
             )
         )
+    if before_loggers:
         after_loggers.append(
             gan_callbacks.MetricCurves(
                 os.path.join(out, "metrics.csv"), os.path.join(out, "metrics.png")
@@ -282,8 +288,8 @@ def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
                 tensorboard_dir=tensorboard_images,
             )
         )
-    # The strips interpolate latents of an unconditional generator (one input).
-    if not is_points and recipe.num_classes is None:
+    # The strips interpolate latents of an unconditional image generator.
+    if len(sample_shape) == 3 and recipe.num_classes is None:
         after_loggers.append(
             gan_callbacks.InterpolationStrips(
                 os.path.join(paths["samples"], "interpolation.png"),

@@ -7,9 +7,8 @@ differentiable approximately one-hot sample whose argmax is an exact sample of
 `softmax(logits)` (`layers.GumbelSoftmax`). The discriminator then judges one-hot
 rows like the data's.
 
-- `markov_sequences(num, length, num_classes, seed)`: the offline training data,
-  one-hot sequences `[num, length, num_classes]` of a fixed Markov chain
-  (`markov_chain`), whose per-position class frequencies
+- The training data: `keras_gans.data.markov` (the built-in dataset "markov"),
+  one-hot sequences of a fixed Markov chain whose per-position class frequencies
   `p_t = p_0 Pᵗ` are known in closed form.
 - `categorical_generator`: an MLP `z -> [length, num_classes]` logits, then
   `GumbelSoftmax(temperature)`.
@@ -25,17 +24,7 @@ import numpy as np
 
 from layers import GumbelSoftmax
 
-__all__ = [
-    "categorical_discriminator",
-    "categorical_generator",
-    "markov_chain",
-    "markov_sequences",
-]
-
-# The chain of `markov_chain`: from class c, step to c + 1 (mod K) with this
-# probability, stay at c with STAY_PROBABILITY, else any class uniformly.
-STEP_PROBABILITY = 0.6
-STAY_PROBABILITY = 0.3
+__all__ = ["categorical_discriminator", "categorical_generator"]
 
 
 def _check_positive_integer(value, name, minimum=1):
@@ -61,71 +50,6 @@ def _check_units(hidden_units):
             f"Received: `hidden_units={hidden_units!r}`."
         )
     return units
-
-
-def markov_chain(num_classes):
-    """The fixed chain of `markov_sequences`: `(initial, transition)`.
-
-    `initial[c] ∝ c + 1` (a non-uniform start), and from class c the chain steps to
-    `c + 1 mod K` with probability 0.6, stays with 0.3, and else moves to a class
-    drawn uniformly: `P = 0.6 S + 0.3 I + 0.1 / K` (S the cyclic shift).
-
-    Args:
-        num_classes: The number of classes K >= 2.
-
-    Returns:
-        `(initial [K], transition [K, K])` float64 NumPy arrays; rows sum to 1.
-
-    Example:
-
-    >>> initial, transition = markov_chain(3)
-    >>> [round(float(p), 4) for p in initial], round(float(transition[0, 1]), 4)
-    ([0.1667, 0.3333, 0.5], 0.6333)
-    """
-    num_classes = _check_positive_integer(num_classes, "num_classes", minimum=2)
-    initial = np.arange(1, num_classes + 1, dtype="float64")
-    initial /= initial.sum()
-    shift = np.roll(np.eye(num_classes), 1, axis=1)  # shift[c, c + 1 mod K] = 1
-    uniform = (1.0 - STEP_PROBABILITY - STAY_PROBABILITY) / num_classes
-    transition = (
-        STEP_PROBABILITY * shift + STAY_PROBABILITY * np.eye(num_classes) + uniform
-    )
-    return initial, transition
-
-
-def markov_sequences(num, length, num_classes, seed=0):
-    """One-hot sequences of the fixed Markov chain of `markov_chain`.
-
-    The class at position t has the distribution `p_t = p_0 Pᵗ`.
-
-    Args:
-        num: The number of sequences.
-        length: Positions per sequence.
-        num_classes: Classes K >= 2.
-        seed: Seed of the NumPy generator.
-
-    Returns:
-        A float32 NumPy array `[num, length, num_classes]` of one-hot rows.
-
-    Example:
-
-    >>> sequences = markov_sequences(5, length=4, num_classes=3)
-    >>> sequences.shape, float(sequences.sum())
-    ((5, 4, 3), 20.0)
-    """
-    num = _check_positive_integer(num, "num")
-    length = _check_positive_integer(length, "length")
-    initial, transition = markov_chain(num_classes)
-    rng = np.random.default_rng(seed)
-    classes = np.empty((num, length), dtype="int64")
-    classes[:, 0] = rng.choice(num_classes, size=num, p=initial)
-    cumulative = np.cumsum(transition, axis=1)  # [K, K], each row ends at 1
-    for position in range(1, length):
-        uniform = rng.uniform(size=(num, 1))
-        rows = cumulative[classes[:, position - 1]]  # [num, K]
-        # Inverse-CDF sampling; the minimum guards the row's float sum below 1.
-        classes[:, position] = np.minimum((uniform > rows).sum(axis=1), num_classes - 1)
-    return np.eye(num_classes, dtype="float32")[classes]  # [num, length, K]
 
 
 def categorical_generator(

@@ -1,8 +1,10 @@
 """Callbacks for GAN training: samples, loss curves, checkpoints, failure handling
 and detection (T20), evaluation metrics in the logs (FID, KID, IS,
 precision/recall, mode coverage), metric curves, 2-D mode scatter plots, latent
-interpolation strips and inpainting completions."""
+interpolation strips, inpainting completions and the exact distance of generated
+sequences from the Markov data."""
 
+from keras_gans.callbacks.chain_distances import ChainDistances
 from keras_gans.callbacks.evaluate_generator import EvaluateGenerator
 from keras_gans.callbacks.failure_detector import (
     FailureDetector,
@@ -18,6 +20,7 @@ from keras_gans.callbacks.rolling_checkpoint import RollingCheckpoint
 from keras_gans.callbacks.sample_grid import SampleGrid
 
 __all__ = [
+    "ChainDistances",
     "EvaluateGenerator",
     "FailureDetector",
     "InpaintingGrid",

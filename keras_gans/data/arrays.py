@@ -83,12 +83,14 @@ def from_array(
     seed=None,
     value_range=None,
     drop_remainder=True,
+    sequences=False,
 ):
     """A batched, shuffled, prefetched `tf.data.Dataset` from a NumPy array.
 
     Args:
         data: Images `[n, h, w]` or `[n, h, w, c]` (channels last; scaled to [-1, 1]),
-            or vectors `[n, d]` such as 2-D points (not rescaled).
+            vectors `[n, d]` such as 2-D points (not rescaled), or with
+            `sequences=True` sequences `[n, length, features]` (not rescaled).
         labels: Optional `[n]` or `[n, k]` labels; elements are then `(data, labels)`.
         batch_size: Examples per batch.
         shuffle: Shuffle every epoch (reproducibly when `seed` is set).
@@ -96,6 +98,8 @@ def from_array(
         value_range: See `scale_to_unit_range` (images only).
         drop_remainder: Drop the last incomplete batch (the default: every step sees a
             full batch, and every replica of a `tf.distribute` strategy an equal share).
+        sequences: Read rank-3 `data` as sequences (e.g. one-hot rows) rather than
+            grayscale images `[n, h, w]`.
 
     Raises:
         ValueError: for an empty array, a wrong rank, a batch larger than the data,
@@ -106,7 +110,13 @@ def from_array(
         raise ValueError(
             f"The dataset is empty: received an array of shape {data.shape}."
         )
-    if data.ndim == 3:
+    if sequences:
+        if data.ndim != 3:
+            raise ValueError(
+                "`sequences=True` expects data [n, length, features]. Received an "
+                f"array of shape {data.shape}."
+            )
+    elif data.ndim == 3:
         data = data[..., np.newaxis]  # [n, h, w] -> [n, h, w, 1]
     if data.ndim == 4:
         if data.shape[-1] not in (1, 2, 3, 4):
@@ -121,11 +131,12 @@ def from_array(
                 + "."
             )
         data = scale_to_unit_range(data, value_range)
-    elif data.ndim == 2:
+    elif data.ndim == 2 or sequences:
         data = data.astype("float32")
         if not np.all(np.isfinite(data)):
             raise ValueError(
-                "Vectors contain NaN or Inf values; expected finite values."
+                "Vectors and sequences contain NaN or Inf values; expected finite "
+                "values."
             )
     else:
         raise ValueError(

@@ -1,19 +1,21 @@
 """The Gumbel-softmax sequence GAN (T21, layer Y13): the Markov data follow their
-closed-form marginals, the generator's rows are distributions whose sharpness
-follows the temperature, and a short run brings the generated per-position class
-frequencies closer to the data's."""
+closed-form marginals, `chain_distances` equals the total variation distances
+written out here, the built-in "markov" dataset yields one-hot sequences, the
+generator's rows are distributions whose sharpness follows the temperature, a short
+run brings the generated per-position class frequencies closer to the data's, and
+the `gumbel-markov` preset's run logs the chain distances of its samples."""
 
 import keras
 import numpy as np
 import pytest
 
-from keras_gans import data
+from keras_gans import cli, data, plotting, training_run
 from keras_gans.architectures.categorical import (
     categorical_discriminator,
     categorical_generator,
-    markov_chain,
-    markov_sequences,
 )
+from keras_gans.callbacks import ChainDistances
+from keras_gans.data.markov import chain_distances, markov_chain, markov_sequences
 from keras_gans.models import GAN
 from layers import GumbelSoftmax
 
@@ -148,8 +150,121 @@ def test_training_brings_class_frequencies_closer_to_the_data():
         g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
     )
     before = _total_variation(gan.generate(2000, seed=1), marginals)
-    dataset = data.from_array(sequences, batch_size=64, seed=0).repeat()
+    dataset = data.from_array(sequences, batch_size=64, seed=0, sequences=True).repeat()
     gan.fit(dataset, steps_per_epoch=300, epochs=1, verbose=0, shuffle=False)
     after = _total_variation(gan.generate(2000, seed=1), marginals)
     # Measured: 0.136 at initialisation, 0.080 after 300 steps (data: 0.015).
     assert after < 0.75 * before, (before, after)
+
+
+def _transition_total_variation(sequences, transition):
+    """Σ_c n_c · 1/2 Σ_d |counts[c, d] / n_c - P[c, d]| / Σ_c n_c, by loops."""
+    classes = np.asarray(sequences).argmax(axis=-1)
+    num_classes = transition.shape[0]
+    total, weight = 0.0, 0
+    for state in range(num_classes):
+        following = [
+            row[t + 1]
+            for row in classes
+            for t in range(len(row) - 1)
+            if row[t] == state
+        ]
+        if not following:
+            continue
+        frequencies = np.bincount(following, minlength=num_classes) / len(following)
+        total += len(following) * 0.5 * np.abs(frequencies - transition[state]).sum()
+        weight += len(following)
+    return total / weight
+
+
+def test_chain_distances_equal_the_total_variation_formulas():
+    rng = np.random.default_rng(0)
+    # Softmax rows of random logits: the argmax classes are what is measured.
+    logits = rng.normal(size=(300, LENGTH, NUM_CLASSES))
+    relaxed = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    distances = chain_distances(relaxed)
+    np.testing.assert_allclose(
+        distances["marginal_tv"],
+        _total_variation(relaxed, _marginals(LENGTH, NUM_CLASSES)),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        distances["transition_tv"],
+        _transition_total_variation(relaxed, _transition(NUM_CLASSES)),
+        rtol=1e-12,
+    )
+    # The chain's own samples are close to 0 (sampling noise only).
+    own = chain_distances(markov_sequences(20_000, LENGTH, NUM_CLASSES, seed=3))
+    assert own["marginal_tv"] < 0.01 and own["transition_tv"] < 0.01
+    with pytest.raises(ValueError, match="length >= 2"):
+        chain_distances(np.zeros((4, 1, 3)))
+
+
+def test_markov_dataset_yields_one_hot_sequences_unscaled():
+    batch = next(iter(data.load("markov", batch_size=16, seed=0)))
+    assert tuple(batch.shape) == (16, 8, 5)
+    np.testing.assert_array_equal(batch.numpy().sum(axis=-1), 1.0)
+    assert set(np.unique(batch.numpy())) == {0.0, 1.0}
+    sequences, classes = data.load_arrays("markov", "test")
+    assert sequences.shape == (10_240, 8, 5)
+    np.testing.assert_array_equal(classes, sequences.argmax(axis=-1))
+    with pytest.raises(ValueError, match="sequences"):
+        data.load("markov", image_size=16)
+    with pytest.raises(ValueError, match=r"\[n, length, features\]"):
+        data.from_array(np.zeros((4, 2)), sequences=True)
+
+
+def test_sequence_tiles_put_classes_in_rows_and_positions_in_columns():
+    one_hot = np.eye(3)[[[0, 2]]]  # one sequence: class 0, then class 2
+    tiles = plotting.sequence_tiles(one_hot)
+    assert tiles.shape == (1, 3, 2, 1)
+    expected = -np.ones((3, 2))
+    expected[0, 0] = expected[2, 1] = 1.0
+    np.testing.assert_array_equal(tiles[0, ..., 0], expected)
+
+
+class _FixedSamples:
+    """A stand-in GAN whose `generate` returns given sequences."""
+
+    def __init__(self, sequences):
+        self.sequences = sequences
+        self.requests = []
+
+    def generate(self, num, seed=None):
+        self.requests.append((num, seed))
+        return self.sequences[:num]
+
+
+def test_chain_distances_callback_logs_the_distances_of_generated_sequences():
+    sequences = markov_sequences(500, LENGTH, NUM_CLASSES, seed=4)[:, ::-1]
+    callback = ChainDistances(num_samples=400, seed=7)
+    callback.set_model(_FixedSamples(sequences))
+    logs = {"d_loss": 1.0}
+    callback.on_epoch_end(0, logs)
+    assert callback.model.requests == [(400, 7)]
+    expected = chain_distances(sequences[:400])
+    assert logs == {"d_loss": 1.0, **expected}
+    with pytest.raises(ValueError, match="num_samples"):
+        ChainDistances(num_samples=0)
+
+
+@pytest.mark.tensorflow_only
+def test_gumbel_markov_preset_run_logs_samples_and_commands(tmp_path, capsys):
+    out = tmp_path / "run"
+    gan, history = training_run.train(
+        "gumbel-markov", out=str(out), epochs=1, seed=0, verbose=0
+    )
+    # Straight-through rows: exactly one-hot.
+    samples = gan.generate(100, seed=0)
+    np.testing.assert_array_equal(np.sort(np.unique(samples)), [0.0, 1.0])
+    for name in ("marginal_tv", "transition_tv"):
+        assert 0.0 <= history.history[name][-1] <= 1.0, name
+    header = (out / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert {"marginal_tv", "transition_tv"} <= set(header)
+    assert (out / "samples" / "final.png").exists()
+    assert (out / "metrics.png").exists()
+    grid = tmp_path / "sequences.png"
+    arguments = ["sample", "--model", str(out), "--num", "16", "--out", str(grid)]
+    assert cli.main(arguments) == 0 and grid.exists()
+    assert cli.main(["evaluate", "--model", str(out)]) == 1
+    assert "chain_distances" in capsys.readouterr().err
