@@ -60,6 +60,12 @@ def mirrored_strategy():
     )
 
 
+def replica_values(variable):
+    """A variable's value on each replica (one value outside a strategy), as NumPy."""
+    values = getattr(variable.value, "values", None)
+    return [np.asarray(v) for v in values] if values else [np.asarray(variable.value)]
+
+
 def _as_list(data):
     """Returns `data` as a list of arrays (one per input or output)."""
     if isinstance(data, (list, tuple)):

@@ -22,21 +22,10 @@ over sequences: Kusner & Hernández-Lobato 2016, https://arxiv.org/abs/1611.0405
 import keras
 import numpy as np
 
+from keras_gans._checks import check_integer
 from layers import GumbelSoftmax
 
 __all__ = ["categorical_discriminator", "categorical_generator"]
-
-
-def _check_positive_integer(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        valid = False
-    else:
-        valid = value >= minimum
-    if not valid:
-        raise ValueError(
-            f"`{name}` should be an integer >= {minimum}. Received: `{name}={value!r}`."
-        )
-    return int(value)
 
 
 def _check_units(hidden_units):
@@ -86,9 +75,9 @@ def categorical_generator(
     >>> tuple(generator.output_shape)
     (None, 3, 5)
     """
-    latent_dim = _check_positive_integer(latent_dim, "latent_dim")
-    sequence_length = _check_positive_integer(sequence_length, "sequence_length")
-    num_classes = _check_positive_integer(num_classes, "num_classes", minimum=2)
+    latent_dim = check_integer(latent_dim, "latent_dim")
+    sequence_length = check_integer(sequence_length, "sequence_length")
+    num_classes = check_integer(num_classes, "num_classes", minimum=2)
     latents = keras.Input((latent_dim,), name="latents")
     x = latents
     for index, units in enumerate(_check_units(hidden_units)):
@@ -135,8 +124,8 @@ def categorical_discriminator(
     >>> tuple(discriminator.output_shape)
     (None, 1)
     """
-    sequence_length = _check_positive_integer(sequence_length, "sequence_length")
-    num_classes = _check_positive_integer(num_classes, "num_classes", minimum=2)
+    sequence_length = check_integer(sequence_length, "sequence_length")
+    num_classes = check_integer(num_classes, "num_classes", minimum=2)
     sequences = keras.Input((sequence_length, num_classes), name="sequences")
     x = keras.layers.Flatten()(sequences)  # [batch, sequence_length * num_classes]
     for index, units in enumerate(_check_units(hidden_units)):

@@ -20,6 +20,8 @@ and exact one-hot rows are measured alike.
 
 import numpy as np
 
+from keras_gans._checks import check_integer
+
 __all__ = [
     "MARKOV_CLASSES",
     "MARKOV_LENGTH",
@@ -42,18 +44,6 @@ MARKOV_SIZES = {"train": 25_600, "test": 10_240}
 _SPLIT_SEEDS = {"train": 0, "test": 1}
 
 
-def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        valid = False
-    else:
-        valid = value >= minimum
-    if not valid:
-        raise ValueError(
-            f"`{name}` should be an integer >= {minimum}. Received: `{name}={value!r}`."
-        )
-    return int(value)
-
-
 def markov_chain(num_classes):
     """The fixed chain of `markov_sequences`: `(initial, transition)`.
 
@@ -73,7 +63,7 @@ def markov_chain(num_classes):
     >>> [round(float(p), 4) for p in initial], round(float(transition[0, 1]), 4)
     ([0.1667, 0.3333, 0.5], 0.6333)
     """
-    num_classes = _check_count(num_classes, "num_classes", minimum=2)
+    num_classes = check_integer(num_classes, "num_classes", minimum=2)
     initial = np.arange(1, num_classes + 1, dtype="float64")
     initial /= initial.sum()
     shift = np.roll(np.eye(num_classes), 1, axis=1)  # shift[c, c + 1 mod K] = 1
@@ -104,8 +94,8 @@ def markov_sequences(num, length, num_classes, seed=0):
     >>> sequences.shape, float(sequences.sum())
     ((5, 4, 3), 20.0)
     """
-    num = _check_count(num, "num")
-    length = _check_count(length, "length")
+    num = check_integer(num, "num")
+    length = check_integer(length, "length")
     initial, transition = markov_chain(num_classes)
     rng = np.random.default_rng(seed)
     classes = np.empty((num, length), dtype="int64")

@@ -15,7 +15,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from keras_test_case import mirrored_strategy
+from keras_test_case import mirrored_strategy, replica_values
 from PIL import Image
 
 from keras_gans import cli, image_losses, presets, training_run
@@ -160,13 +160,6 @@ def test_save_load_round_trip(tmp_path):
     )
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    if values:
-        return [v.numpy() for v in values]
-    return [variable.value.numpy()]
-
-
 def test_mirrored_step_equals_single_device_step():
     images = _digits(8)
 
@@ -191,11 +184,11 @@ def test_mirrored_step_equals_single_device_step():
         not np.array_equal(v.numpy(), b)
         for v, b in zip(single.trainable_variables, initial, strict=True)
     )
-    assert int(_replica_values(mirrored.training_step)[0]) == 1
+    assert int(replica_values(mirrored.training_step)[0]) == 1
     for single_variable, mirrored_variable in zip(
         single.trainable_variables, mirrored.trainable_variables, strict=True
     ):
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         assert len(replicas) == 2, mirrored_variable.path
         np.testing.assert_array_equal(replicas[1], replicas[0])
         np.testing.assert_allclose(replicas[0], single_variable.numpy(), atol=1e-5)

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-from keras_test_case import mirrored_strategy
+from keras_test_case import mirrored_strategy, replica_values
 from scipy import special, stats
 
 from keras_gans import architectures, data, distribution, presets, training_run
@@ -445,17 +445,12 @@ def test_each_conditional_family_trains_two_steps_and_saves(name, tmp_path):
 # --- MirroredStrategy: one step equals the single-device step -------------------------
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    return [np.asarray(v) for v in values] if values else [np.asarray(variable.value)]
-
-
 def _largest_difference(single, mirrored):
     largest = 0.0
     for single_variable, mirrored_variable in zip(
         single.variables, mirrored.variables, strict=True
     ):
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         for replica in replicas[1:]:  # the replicas agree ...
             np.testing.assert_array_equal(replica, replicas[0])
         largest = max(  # ... with the single device

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from keras_test_case import replica_values
 
 from keras_gans import GAN, architectures, data
 
@@ -28,11 +29,6 @@ def _one_step(strategy, loss, images):
     return gan
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    return [np.asarray(v) for v in values] if values else [np.asarray(variable.value)]
-
-
 @pytest.mark.parametrize("loss", ["non_saturating", "hinge", "least_squares"])
 def test_mirrored_step_equals_single_device_step(loss):
     import tensorflow as tf
@@ -49,7 +45,7 @@ def test_mirrored_step_equals_single_device_step(loss):
         single.variables, mirrored.variables, strict=True
     ):
         assert single_variable.shape == mirrored_variable.shape
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         # Both replicas hold the same value ...
         for replica in replicas[1:]:
             np.testing.assert_array_equal(replica, replicas[0])

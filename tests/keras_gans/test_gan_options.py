@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from keras_test_case import mirrored_strategy
+from keras_test_case import mirrored_strategy, replica_values
 
 from keras_gans import GAN, architectures
 from keras_gans.penalties import R1Penalty, WeightClipping
@@ -88,13 +88,6 @@ def _fit_one_step(gan, points):
     gan.fit(points, batch_size=GLOBAL_BATCH, epochs=1, verbose=0, shuffle=False)
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    if values:
-        return [v.numpy() for v in values]
-    return [variable.value.numpy()]
-
-
 def _assert_mirrored_step_equals_single_device_step(name, traced):
     points = _points()
     single = _compiled_gan(
@@ -129,7 +122,7 @@ def _assert_mirrored_step_equals_single_device_step(name, traced):
         single.variables, mirrored.variables, strict=True
     ):
         assert single_variable.shape == mirrored_variable.shape
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         assert len(replicas) == 2, f"{mirrored_variable.path} is not mirrored"
         np.testing.assert_array_equal(
             replicas[1],

@@ -15,7 +15,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from keras_test_case import mirrored_strategy
+from keras_test_case import mirrored_strategy, replica_values
 
 from keras_gans import presets
 from keras_gans.architectures.lapgan import (
@@ -290,13 +290,6 @@ def test_save_load_round_trip_restores_networks_optimizers_and_seed(tmp_path):
     )
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    if values:
-        return [v.numpy() for v in values]
-    return [variable.value.numpy()]
-
-
 def test_mirrored_step_equals_single_device_step():
     images = _digits()
     single = _gan()
@@ -332,7 +325,7 @@ def test_mirrored_step_equals_single_device_step():
     for single_variable, mirrored_variable in zip(
         single.variables, mirrored.variables, strict=True
     ):
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         assert len(replicas) == 2, f"{mirrored_variable.path} is not mirrored"
         np.testing.assert_array_equal(replicas[1], replicas[0])
         difference = np.max(

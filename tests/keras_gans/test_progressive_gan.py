@@ -16,7 +16,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from keras_test_case import mirrored_strategy
+from keras_test_case import mirrored_strategy, replica_values
 
 from keras_gans import presets
 from keras_gans.architectures.progressive import (
@@ -355,13 +355,6 @@ def test_growth_state_survives_keras_save_and_load_weights(tmp_path):
     assert float(fresh.discriminator_growth.progress.numpy()) == 1.0
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    if values:
-        return [v.numpy() for v in values]
-    return [variable.value.numpy()]
-
-
 @pytest.mark.slow
 def test_mirrored_step_equals_single_device_step():
     # Minibatch stddev's statistic is per replica (as on the paper's GPUs), so the
@@ -388,7 +381,7 @@ def test_mirrored_step_equals_single_device_step():
     for single_variable, mirrored_variable in zip(
         single.variables, mirrored.variables, strict=True
     ):
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         assert len(replicas) == 2, f"{mirrored_variable.path} is not mirrored"
         np.testing.assert_array_equal(replicas[1], replicas[0])
         difference = np.max(

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-from keras_test_case import mirrored_strategy
+from keras_test_case import mirrored_strategy, replica_values
 
 from keras_gans import architectures, presets
 from keras_gans.models import GAN
@@ -237,13 +237,6 @@ def test_save_and_load_round_trip(tmp_path):
     assert all(math.isfinite(float(value)) for value in logs.values())
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    if values:
-        return [v.numpy() for v in values]
-    return [variable.value.numpy()]
-
-
 @pytest.mark.tensorflow_only
 def test_mirrored_step_equals_single_device_step():
     """Two replicas each rotate half the batch; the all-reduced step (rotation
@@ -277,7 +270,7 @@ def test_mirrored_step_equals_single_device_step():
     for single_variable, mirrored_variable in zip(
         single.trainable_variables, mirrored.trainable_variables, strict=True
     ):
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         assert len(replicas) == 2, mirrored_variable.path
         np.testing.assert_array_equal(replicas[1], replicas[0])
         np.testing.assert_allclose(replicas[0], single_variable.numpy(), atol=1e-5)

@@ -9,7 +9,7 @@ import math
 import keras
 import numpy as np
 import pytest
-from keras_test_case import mirrored_strategy
+from keras_test_case import mirrored_strategy, replica_values
 
 from keras_gans import data, presets, training_run
 from keras_gans.architectures import semi_supervised as networks
@@ -358,11 +358,6 @@ def _one_distributed_step(strategy, images, labels):
     return gan, {name: values[-1] for name, values in history.history.items()}
 
 
-def _replica_values(variable):
-    values = getattr(variable.value, "values", None)
-    return [np.asarray(v) for v in values] if values else [np.asarray(variable.value)]
-
-
 def test_mirrored_step_equals_single_device_step_with_uneven_labels():
     import tensorflow as tf
 
@@ -377,7 +372,7 @@ def test_mirrored_step_equals_single_device_step_with_uneven_labels():
     for single_variable, mirrored_variable in zip(
         single.variables, mirrored.variables, strict=True
     ):
-        replicas = _replica_values(mirrored_variable)
+        replicas = replica_values(mirrored_variable)
         for replica in replicas[1:]:
             np.testing.assert_array_equal(replica, replicas[0])
         largest = max(
