@@ -42,6 +42,7 @@ import tensorflow as tf
 from sklearn.cluster import KMeans
 
 from keras_gans import data
+from keras_gans._checks import check_integer
 from keras_gans.feature_extraction import discriminator_features
 from keras_gans.models.self_supervised_gan import rotation_batch, with_rotation_head
 
@@ -192,7 +193,7 @@ def rotation_pretraining(
     ((None, 4), ['accuracy', 'loss'])
     """
     images = _check_square_image_batch(images)
-    if isinstance(batch_size, bool) or not 1 <= batch_size <= len(images):
+    if check_integer(batch_size, "batch_size") > len(images):
         raise ValueError(
             f"`batch_size` should be an integer in [1, {len(images)}] (the number of "
             f"images). Received: `batch_size={batch_size!r}`."
