@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_gans._checks import check_integer
 from keras_gans.data.markov import chain_distances
 
 __all__ = ["ChainDistances"]
@@ -22,16 +23,7 @@ class ChainDistances(keras.callbacks.Callback):
 
     def __init__(self, num_samples=2_000, seed=0):
         super().__init__()
-        if (
-            isinstance(num_samples, bool)
-            or not isinstance(num_samples, int)
-            or num_samples < 1
-        ):
-            raise ValueError(
-                "`num_samples` should be a positive integer. Received: "
-                f"`num_samples={num_samples!r}`."
-            )
-        self.num_samples = num_samples
+        self.num_samples = check_integer(num_samples, "num_samples")
         self.seed = seed
 
     def on_epoch_end(self, epoch, logs=None):
