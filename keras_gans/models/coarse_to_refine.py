@@ -57,6 +57,7 @@ from keras_gans.architectures.coarse_to_refine import (
     inpainting_discriminator,
     refine_generator,
 )
+from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
 
 __all__ = ["CoarseToRefineGAN", "build_coarse_to_refine_gan"]
@@ -78,7 +79,7 @@ def _check_non_negative_number(argument, value):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class CoarseToRefineGAN(keras.Model):
+class CoarseToRefineGAN(SavesSeedState, keras.Model):
     """A coarse-to-refine inpainting GAN that trains with `model.fit`.
 
     See the module docstring for the algorithm. `fit` takes batches of complete
@@ -354,20 +355,8 @@ class CoarseToRefineGAN(keras.Model):
             config["feature_model"] = deserialize(config["feature_model"])
         return cls(**config)
 
-    # Keras does not save SeedGenerator states with the weights (see `GAN`).
+    # The hole positions' seed state (`SavesSeedState`), under its own key.
     _SEED_STATE_KEY = "mask_seed_state"
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store[self._SEED_STATE_KEY] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        keys = list(store.keys())
-        if self._SEED_STATE_KEY in keys:
-            self.seed_generator.state.assign(store[self._SEED_STATE_KEY])
-        super().load_own_variables(
-            {key: store[key] for key in keys if key != self._SEED_STATE_KEY}
-        )
 
     # --- Masks and the two stages -----------------------------------------------------
 

@@ -35,6 +35,7 @@ from keras import ops
 from keras_gans import distribution
 from keras_gans import losses as gan_losses
 from keras_gans import penalties as gan_penalties
+from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching_loss
 from keras_gans.tricks.generator_ema import GeneratorEMA, copy_model
 from keras_gans.tricks.historical_averaging import (
@@ -122,7 +123,7 @@ def _check_non_negative_integer(argument, value, minimum):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class GAN(keras.Model):
+class GAN(SavesSeedState, keras.Model):
     """A generative adversarial network that trains with `model.fit`.
 
     Holds a generator `G: latents -> images` and a discriminator
@@ -467,23 +468,6 @@ class GAN(keras.Model):
                 f"Two options log under the same name: {names}. Give each penalty once."
             )
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
-
-    # Keras does not save SeedGenerator states with the weights; the latent state is
-    # saved here so a restored run (BackupAndRestore, load_model) draws the latents an
-    # uninterrupted run would have drawn.
-    _SEED_STATE_KEY = "latent_seed_state"
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store[self._SEED_STATE_KEY] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        keys = list(store.keys())
-        if self._SEED_STATE_KEY in keys:
-            self.seed_generator.state.assign(store[self._SEED_STATE_KEY])
-        super().load_own_variables(
-            {key: store[key] for key in keys if key != self._SEED_STATE_KEY}
-        )
 
     def get_compile_config(self):
         if not self.compiled:

@@ -55,6 +55,7 @@ from keras_gans.architectures.lapgan import (
     level_latent_shapes,
 )
 from keras_gans.models._preset_fields import reject_unsupported_fields
+from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
 
 __all__ = ["LaplacianGAN", "build_laplacian_gan"]
@@ -95,7 +96,7 @@ def _output_size(model, argument):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class LaplacianGAN(keras.Model):
+class LaplacianGAN(SavesSeedState, keras.Model):
     """A Laplacian pyramid of GANs (LAPGAN) that trains with `model.fit`.
 
     See the module docstring for the algorithm. `fit` takes batches of images at
@@ -331,21 +332,6 @@ class LaplacianGAN(keras.Model):
         for key in ("generators", "discriminators"):
             config[key] = [deserialize(item) for item in config[key]]
         return cls(**config)
-
-    # Keras does not save SeedGenerator states with the weights (see `GAN`).
-    _SEED_STATE_KEY = "latent_seed_state"
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store[self._SEED_STATE_KEY] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        keys = list(store.keys())
-        if self._SEED_STATE_KEY in keys:
-            self.seed_generator.state.assign(store[self._SEED_STATE_KEY])
-        super().load_own_variables(
-            {key: store[key] for key in keys if key != self._SEED_STATE_KEY}
-        )
 
     # --- Training ---------------------------------------------------------------------
 
