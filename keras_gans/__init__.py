@@ -18,24 +18,53 @@
 - `keras_gans.evaluation`: `evaluate()`, the metrics of a trained model with their
   protocol.
 - `python -m keras_gans train | sample | evaluate`: the command line.
+- `keras_gans.layers`: the drop-in layers Y1-Y14 (Keras 3 only, any backend; the
+  only part that imports without TensorFlow).
 
-The drop-in layers live in the sibling package `layers` (Keras 3 only, any backend).
+`import keras_gans` registers every layer, model and metric for `.keras` saving under
+the package name "keras_gans", so a file saved by this library loads in a fresh process
+once the package is imported.
 """
 
-from keras_gans import (
-    architectures,
-    data,
-    feature_extraction,
-    image_losses,
-    losses,
-    metrics,
-    penalties,
-    pyramid,
-    tricks,
-)
-from keras_gans.models import GAN, ConditionalGAN, SemiSupervisedGAN
+import importlib.util
+
+from keras_gans import _layers_package
+
+_layers_package.locate()
+
+from keras_gans import layers  # noqa: E402 (located first; backend-agnostic)
 
 __version__ = "0.1.0"
+
+if importlib.util.find_spec("tensorflow") is not None:
+    # The training side: TensorFlow (`tf.GradientTape`, `tf.distribute`, `tf.data`).
+    from keras_gans import (  # noqa: E402
+        architectures,
+        data,
+        feature_extraction,
+        image_losses,
+        losses,
+        metrics,
+        penalties,
+        pyramid,
+        tricks,
+    )
+    from keras_gans.models import (  # noqa: E402
+        GAN,
+        ConditionalGAN,
+        SemiSupervisedGAN,
+    )
+else:
+
+    def __getattr__(name):
+        if name not in _TENSORFLOW_PARTS:
+            raise AttributeError(f"module 'keras_gans' has no attribute {name!r}")
+        raise ImportError(
+            f"keras_gans.{name} needs TensorFlow, which is not installed; only "
+            "keras_gans.layers works without it. Install it with "
+            "`pip install -r requirements.txt`."
+        )
+
 
 __all__ = [
     "GAN",
@@ -45,6 +74,7 @@ __all__ = [
     "data",
     "feature_extraction",
     "image_losses",
+    "layers",
     "losses",
     "metrics",
     "penalties",
@@ -52,3 +82,6 @@ __all__ = [
     "tricks",
     "__version__",
 ]
+
+# What needs TensorFlow (everything but the layers).
+_TENSORFLOW_PARTS = frozenset(__all__) - {"layers", "__version__"}

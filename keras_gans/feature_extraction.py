@@ -25,8 +25,8 @@ import math
 import keras
 import numpy as np
 
+from keras_gans.layers import EqualizedConv2D, GatedConv2D, UpsampleConv2D
 from keras_gans.metrics._features import feature_matrix
-from layers import EqualizedConv2D, GatedConv2D, UpsampleConv2D
 
 __all__ = [
     "CONVOLUTION_LAYER_TYPES",

@@ -11,24 +11,24 @@ each channel of each example over its spatial positions
 (tests/layers/test_instance_normalization.py checks it against NumPy).
 """
 
-from layers.conditional_batch_normalization import ConditionalBatchNormalization
-from layers.equalized_conv2d import EqualizedConv2D
-from layers.equalized_dense import EqualizedDense
-from layers.gated_conv2d import GatedConv2D
-from layers.gumbel_softmax import GumbelSoftmax
-from layers.minibatch_discrimination import MinibatchDiscrimination
-from layers.minibatch_stddev import MinibatchStdDev
-from layers.multi_scale_discriminator import MultiScaleDiscriminator
-from layers.noise_injection import NoiseInjection
-from layers.persistent_dropout import PersistentDropout
-from layers.pixel_normalization import PixelNormalization
-from layers.self_attention_2d import SelfAttention2D
-from layers.spectral_normalization import SpectralNormalization
-from layers.sub_pixel_upsampling import SubPixelUpsampling
-from layers.switchable_normalization import SwitchableNormalization
-from layers.upsample_conv2d import UpsampleConv2D
-from layers.virtual_batch_norm_generator import VirtualBatchNormGenerator
-from layers.virtual_batch_normalization import VirtualBatchNormalization
+from .conditional_batch_normalization import ConditionalBatchNormalization
+from .equalized_conv2d import EqualizedConv2D
+from .equalized_dense import EqualizedDense
+from .gated_conv2d import GatedConv2D
+from .gumbel_softmax import GumbelSoftmax
+from .minibatch_discrimination import MinibatchDiscrimination
+from .minibatch_stddev import MinibatchStdDev
+from .multi_scale_discriminator import MultiScaleDiscriminator
+from .noise_injection import NoiseInjection
+from .persistent_dropout import PersistentDropout
+from .pixel_normalization import PixelNormalization
+from .self_attention_2d import SelfAttention2D
+from .spectral_normalization import SpectralNormalization
+from .sub_pixel_upsampling import SubPixelUpsampling
+from .switchable_normalization import SwitchableNormalization
+from .upsample_conv2d import UpsampleConv2D
+from .virtual_batch_norm_generator import VirtualBatchNormGenerator
+from .virtual_batch_normalization import VirtualBatchNormalization
 
 __all__ = [
     "ConditionalBatchNormalization",

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from layers._arguments import (
+from ._arguments import (
     check_positive_integer,
     check_positive_number,
     pair_of_positive_integers,

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from layers._arguments import check_positive_integer, check_positive_number
+from ._arguments import check_positive_integer, check_positive_number
 
 # He's gain for ReLU and leaky ReLU layers, the default of `gain`.
 RELU_GAIN = math.sqrt(2.0)

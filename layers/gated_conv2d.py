@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers._arguments import check_positive_integer, pair_of_positive_integers
+from ._arguments import check_positive_integer, pair_of_positive_integers
 
 PADDINGS = ("same", "valid")
 

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers._arguments import check_positive_integer
+from ._arguments import check_positive_integer
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

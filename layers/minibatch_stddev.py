@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers._arguments import check_positive_integer
+from ._arguments import check_positive_integer
 
 # Added to the variance before the square root, as in StyleGAN2.
 VARIANCE_EPSILON = 1e-8

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers._arguments import check_positive_number
+from ._arguments import check_positive_number
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers._arguments import check_positive_number
+from ._arguments import check_positive_number
 
 # Order of the statistics in `mean_weights` and `variance_weights`.
 STATISTICS = ("instance", "layer", "batch")

@@ -2,7 +2,7 @@
 
 import keras
 
-from layers._arguments import check_positive_integer, pair_of_positive_integers
+from ._arguments import check_positive_integer, pair_of_positive_integers
 
 INTERPOLATIONS = ("nearest", "bilinear")
 

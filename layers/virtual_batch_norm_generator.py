@@ -57,7 +57,7 @@ class VirtualBatchNormGenerator(keras.Model):
 
     >>> import keras
     >>> import numpy as np
-    >>> from layers.virtual_batch_normalization import VirtualBatchNormalization
+    >>> from keras_gans.layers import VirtualBatchNormalization
     >>> generator = keras.Sequential(
     ...     [
     ...         keras.Input(shape=(8,)),

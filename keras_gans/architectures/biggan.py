@@ -55,7 +55,7 @@ from keras_gans.architectures.resnet import (
     _generator_output,
     _LayerFactory,
 )
-from layers import SelfAttention2D
+from keras_gans.layers import SelfAttention2D
 
 __all__ = [
     "SplitLatents",

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from keras_gans._checks import check_integer
-from layers import GumbelSoftmax
+from keras_gans.layers import GumbelSoftmax
 
 __all__ = ["categorical_discriminator", "categorical_generator"]
 

@@ -27,7 +27,7 @@ References:
 import keras
 
 from keras_gans.architectures.dcgan import dcgan_discriminator, dcgan_generator
-from layers import SpectralNormalization
+from keras_gans.layers import SpectralNormalization
 
 __all__ = ["conditional_dcgan_discriminator", "conditional_dcgan_generator"]
 

@@ -27,7 +27,7 @@ Reference: Radford, Metz & Chintala 2015, https://arxiv.org/abs/1511.06434
 
 import keras
 
-from layers import (
+from keras_gans.layers import (
     MinibatchDiscrimination,
     NoiseInjection,
     PersistentDropout,

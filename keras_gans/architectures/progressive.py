@@ -51,7 +51,12 @@ import keras
 from keras import ops
 
 from keras_gans import pyramid
-from layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNormalization
+from keras_gans.layers import (
+    EqualizedConv2D,
+    EqualizedDense,
+    MinibatchStdDev,
+    PixelNormalization,
+)
 
 __all__ = [
     "FadeIn",

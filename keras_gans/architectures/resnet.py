@@ -46,7 +46,11 @@ import itertools
 
 import keras
 
-from layers import ConditionalBatchNormalization, SelfAttention2D, SpectralNormalization
+from keras_gans.layers import (
+    ConditionalBatchNormalization,
+    SelfAttention2D,
+    SpectralNormalization,
+)
 
 __all__ = ["resnet_generator", "resnet_discriminator", "SUPPORTED_IMAGE_SIZES"]
 

@@ -11,10 +11,10 @@ orthogonal initialisation; the projection form psi(phi) + <embed(y), phi> in Num
 import keras
 import numpy as np
 import pytest
+from keras_gans.layers import ConditionalBatchNormalization, SpectralNormalization
 
 from keras_gans import GAN, architectures, losses
 from keras_gans.architectures import SplitLatents
-from layers import ConditionalBatchNormalization, SpectralNormalization
 
 # Divisible by the 3, 4 and 5 chunks of 16, 32 and 64 px.
 LATENT_DIM = 60

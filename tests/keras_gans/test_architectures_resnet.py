@@ -9,9 +9,9 @@ normalization re-computed from its per-class tables.
 import keras
 import numpy as np
 import pytest
+from keras_gans.layers import ConditionalBatchNormalization, SpectralNormalization
 
 from keras_gans import GAN, architectures, losses
-from layers import ConditionalBatchNormalization, SpectralNormalization
 
 LATENT_DIM = 8
 WIDTH = 8

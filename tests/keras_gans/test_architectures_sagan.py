@@ -9,10 +9,14 @@ in NumPy, and a training run with the paper's recipe (hinge loss, TTUR Adam).
 import keras
 import numpy as np
 import pytest
+from keras_gans.layers import (
+    ConditionalBatchNormalization,
+    SelfAttention2D,
+    SpectralNormalization,
+)
 
 from keras_gans import GAN, architectures
 from keras_gans.architectures.sagan import attention_resolutions
-from layers import ConditionalBatchNormalization, SelfAttention2D, SpectralNormalization
 
 LATENT_DIM = 8
 WIDTH = 8

@@ -8,6 +8,7 @@ the `gumbel-markov` preset's run logs the chain distances of its samples."""
 import keras
 import numpy as np
 import pytest
+from keras_gans.layers import GumbelSoftmax
 
 from keras_gans import cli, data, plotting, training_run
 from keras_gans.architectures.categorical import (
@@ -17,7 +18,6 @@ from keras_gans.architectures.categorical import (
 from keras_gans.callbacks import ChainDistances
 from keras_gans.data.markov import chain_distances, markov_chain, markov_sequences
 from keras_gans.models import GAN
-from layers import GumbelSoftmax
 
 LENGTH = 4
 NUM_CLASSES = 4

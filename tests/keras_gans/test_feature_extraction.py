@@ -4,12 +4,12 @@ selection and errors, and the linear probe on toy features."""
 import keras
 import numpy as np
 import pytest
+from keras_gans.layers import SpectralNormalization
 
 from keras_gans.feature_extraction import (
     discriminator_features,
     linear_probe_accuracy,
 )
-from layers import SpectralNormalization
 
 
 def _random(shape, seed):

@@ -7,13 +7,13 @@ import math
 import keras
 import numpy as np
 import pytest
-
-from keras_gans import cli, data, penalties, presets, training_run
-from layers import (
+from keras_gans.layers import (
     MinibatchDiscrimination,
     SpectralNormalization,
     VirtualBatchNormGenerator,
 )
+
+from keras_gans import cli, data, penalties, presets, training_run
 
 pytestmark = pytest.mark.tensorflow_only
 

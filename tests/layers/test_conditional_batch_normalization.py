@@ -4,9 +4,10 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.conditional_batch_normalization import (
+    ConditionalBatchNormalization,
+)
 from keras_test_case import TestCase
-
-from layers.conditional_batch_normalization import ConditionalBatchNormalization
 
 EPSILON = 1e-5
 

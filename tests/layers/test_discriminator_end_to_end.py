@@ -11,11 +11,10 @@ and end below a tenth of chance level (ln 2).
 import keras
 import numpy as np
 from keras import ops
-
-from layers.minibatch_discrimination import MinibatchDiscrimination
-from layers.minibatch_stddev import MinibatchStdDev
-from layers.pixel_normalization import PixelNormalization
-from layers.spectral_normalization import SpectralNormalization
+from keras_gans.layers.minibatch_discrimination import MinibatchDiscrimination
+from keras_gans.layers.minibatch_stddev import MinibatchStdDev
+from keras_gans.layers.pixel_normalization import PixelNormalization
+from keras_gans.layers.spectral_normalization import SpectralNormalization
 
 NUM_SAMPLES = 256  # 128 per class
 BATCH_SIZE = 16  # a multiple of the MinibatchStdDev group size

@@ -6,9 +6,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.equalized_conv2d import EqualizedConv2D
 from keras_test_case import TestCase
-
-from layers.equalized_conv2d import EqualizedConv2D
 
 
 def random_inputs(shape, seed=42):

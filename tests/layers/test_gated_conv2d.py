@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.gated_conv2d import GatedConv2D
 from keras_test_case import TestCase
-
-from layers.gated_conv2d import GatedConv2D
 
 
 def convolution_loop(inputs, kernel, bias, strides, padding, dilation_rate=1):

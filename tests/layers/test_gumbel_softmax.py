@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.gumbel_softmax import GumbelSoftmax
 from keras_test_case import TestCase
-
-from layers.gumbel_softmax import GumbelSoftmax
 
 
 def numpy_softmax(logits, axis=-1):

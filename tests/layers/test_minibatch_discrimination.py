@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.minibatch_discrimination import MinibatchDiscrimination
 from keras_test_case import TestCase
-
-from layers.minibatch_discrimination import MinibatchDiscrimination
 
 
 def minibatch_features_loop(features, kernel):

@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_test_case import TestCase
-
-from layers.minibatch_stddev import MinibatchStdDev
 
 
 def minibatch_stddev_loop(inputs, group_size, num_channels):

@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.multi_scale_discriminator import MultiScaleDiscriminator
 from keras_test_case import TestCase
-
-from layers.multi_scale_discriminator import MultiScaleDiscriminator
 
 
 def random_images(shape, seed=42):

@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.noise_injection import NoiseInjection
 from keras_test_case import TestCase
-
-from layers.noise_injection import NoiseInjection
 
 
 def random_features(shape, seed=42):

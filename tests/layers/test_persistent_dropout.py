@@ -3,9 +3,8 @@ definition."""
 
 import numpy as np
 import pytest
+from keras_gans.layers.persistent_dropout import PersistentDropout
 from keras_test_case import TestCase
-
-from layers.persistent_dropout import PersistentDropout
 
 
 class TestPersistentDropout(TestCase):

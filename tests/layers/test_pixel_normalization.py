@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.pixel_normalization import PixelNormalization
 from keras_test_case import TestCase
-
-from layers.pixel_normalization import PixelNormalization
 
 
 class TestPixelNormalization(TestCase):

@@ -2,7 +2,7 @@
 
 import keras
 
-import layers
+from keras_gans import layers
 
 CATALOGUE = {
     "Y1": ["MinibatchDiscrimination"],

@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.self_attention_2d import SelfAttention2D
 from keras_test_case import TestCase
-
-from layers.self_attention_2d import SelfAttention2D
 
 
 def random_features(shape, seed=42):

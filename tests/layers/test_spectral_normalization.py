@@ -8,9 +8,8 @@ analytic gradient of W / sigma(W) with u and v held constant.
 import keras
 import numpy as np
 import pytest
+from keras_gans.layers.spectral_normalization import SpectralNormalization
 from keras_test_case import TestCase
-
-from layers.spectral_normalization import SpectralNormalization
 
 EPSILON = 1e-12
 

@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.sub_pixel_upsampling import SubPixelUpsampling
 from keras_test_case import TestCase
-
-from layers.sub_pixel_upsampling import SubPixelUpsampling
 
 
 def depth_to_space_loop(inputs, scale):

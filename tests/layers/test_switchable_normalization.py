@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.switchable_normalization import SwitchableNormalization
 from keras_test_case import TestCase
-
-from layers.switchable_normalization import SwitchableNormalization
 
 EPSILON = 1e-5
 # A mixing logit this large gives its statistic a softmax weight of

@@ -4,9 +4,8 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras_gans.layers.upsample_conv2d import UpsampleConv2D
 from keras_test_case import TestCase
-
-from layers.upsample_conv2d import UpsampleConv2D
 
 
 def nearest_upsample_loop(inputs, scale):

@@ -10,10 +10,9 @@ shows (an example's output ignores the other examples of the batch).
 import keras
 import numpy as np
 import pytest
+from keras_gans.layers.virtual_batch_norm_generator import VirtualBatchNormGenerator
+from keras_gans.layers.virtual_batch_normalization import VirtualBatchNormalization
 from keras_test_case import TestCase
-
-from layers.virtual_batch_norm_generator import VirtualBatchNormGenerator
-from layers.virtual_batch_normalization import VirtualBatchNormalization
 
 EPSILON = 1e-3
 
