@@ -28,15 +28,18 @@ once the package is imported.
 
 import importlib.util
 
-from keras_gans import _layers_package
+from keras_gans import _layers_package, _quiet_tensorflow
 
+_TENSORFLOW_INSTALLED = importlib.util.find_spec("tensorflow") is not None
+if _TENSORFLOW_INSTALLED:
+    _quiet_tensorflow.import_tensorflow()  # before Keras imports it
 _layers_package.locate()
 
 from keras_gans import layers  # noqa: E402 (located first; backend-agnostic)
 
 __version__ = "0.1.0"
 
-if importlib.util.find_spec("tensorflow") is not None:
+if _TENSORFLOW_INSTALLED:
     # The training side: TensorFlow (`tf.GradientTape`, `tf.distribute`, `tf.data`).
     from keras_gans import (  # noqa: E402
         architectures,

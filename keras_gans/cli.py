@@ -4,6 +4,7 @@ python -m keras_gans train  # DCGAN on digits, offline, minutes on a CPU
 python -m keras_gans train --preset mlp-ring8 --epochs 5 --out runs/ring
 python -m keras_gans sample --model runs/dcgan --num 64 --out grid.png
 python -m keras_gans evaluate --model runs/dcgan --metrics fid,kid,is,pr,modes
+python -m keras_gans human-eval --model runs/dcgan  # a real/fake study page (T8)
 """
 
 import argparse
@@ -33,7 +34,9 @@ def _positive_int(value):
 
 def _catalogue():
     preset_lines = "\n".join(
-        f"  {name:<12} {preset.description}" for name, preset in presets.PRESETS.items()
+        f"  {name:<17} {preset.epochs} epochs, batch {preset.batch_size}, "
+        f"{preset.dataset}: {preset.description}"
+        for name, preset in presets.PRESETS.items()
     )
     return (
         f"presets:\n{preset_lines}\n\n"
@@ -63,7 +66,7 @@ def _positive_float(value):
 
 
 def _add_technique_flags(train):
-    """Flags for the preset fields that switch techniques on (issue 4's options)."""
+    """Flags for the preset fields that switch techniques on and size the networks."""
     from keras_gans import penalties
 
     group = train.add_argument_group(
@@ -125,6 +128,12 @@ def _add_technique_flags(train):
         help="G learning rate (a different one from D's is TTUR, T11)",
     )
     group.add_argument(
+        "--width",
+        type=_positive_int,
+        help="the networks' width (base number of filters or units; the presets "
+        "say which value is the paper's)",
+    )
+    group.add_argument(
         "--d-normalization",
         dest="discriminator_normalization",
         choices=["batch", "layer", "spectral", "none"],
@@ -168,6 +177,7 @@ TECHNIQUE_FIELDS = (
     "optimizer",
     "d_learning_rate",
     "g_learning_rate",
+    "width",
     "discriminator_normalization",
     "minibatch_kernels",
     "generator_normalization",
@@ -198,7 +208,17 @@ def build_parser():
     train.add_argument(
         "--dataset", help="a dataset name or an image folder (default: the preset's)"
     )
-    train.add_argument("--epochs", type=_positive_int)
+    train.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="epochs to train (default: the preset's, listed below)",
+    )
+    train.add_argument(
+        "--steps-per-epoch",
+        type=_positive_int,
+        help="batches per epoch (default: one pass over the training data); with "
+        "--epochs 1 a quick end-to-end check of a preset",
+    )
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument(
         "--loss", type=_loss_name, help="an adversarial loss (default: the preset's)"
@@ -241,6 +261,7 @@ def build_parser():
         help="truncation trick: latents with |z| <= this (T17, BigGAN)",
     )
     _add_evaluate_parser(commands)
+    _add_human_eval_parser(commands)
     return parser
 
 
@@ -254,6 +275,8 @@ def main(argv=None):
 
     if arguments.command == "evaluate":
         return _evaluate(arguments)
+    if arguments.command == "human-eval":
+        return _human_eval(arguments)
     try:
         if arguments.command == "train":
             _, history = training_run.train(
@@ -261,6 +284,7 @@ def main(argv=None):
                 out=arguments.out,
                 dataset=arguments.dataset,
                 epochs=arguments.epochs,
+                steps_per_epoch=arguments.steps_per_epoch,
                 batch_size=arguments.batch_size,
                 loss=arguments.loss,
                 image_size=arguments.image_size,
@@ -401,4 +425,113 @@ def _evaluate(arguments):
         return 1
     print(evaluation.format_report(report))
     print(f"Report: {out}")
+    return 0
+
+
+# --- human-eval (T8) ------------------------------------------------------------------
+
+
+def _port(value):
+    number = int(value)
+    if not 0 <= number <= 65_535:
+        raise argparse.ArgumentTypeError(
+            f"expected a port in [0, 65535] (0: any free port), received {value}"
+        )
+    return number
+
+
+def _add_human_eval_parser(commands):
+    human_eval = commands.add_parser(
+        "human-eval",
+        help="a local page where people tell real from generated images (T8)",
+        description=(
+            "Human real/fake evaluation (T8, Salimans et al. 2016, section 4). With "
+            "--model: draw a seeded, balanced study of real held-out and generated "
+            "images (or resume the one in --study) and serve its page; each "
+            "judgment is appended to STUDY/judgments.jsonl. With --report: write "
+            "STUDY/report.json and report.md (accuracy per rater and overall, 95 % "
+            "Wilson intervals). Needs: pip install 'keras-gans[human-eval]'."
+        ),
+    )
+    source = human_eval.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--model",
+        help="a run folder (dataset and resize read from its config.json), a GAN "
+        ".keras file or a generator.keras",
+    )
+    source.add_argument(
+        "--report", metavar="DIR", help="write the report of the study in DIR"
+    )
+    human_eval.add_argument(
+        "--dataset", help="the dataset of the real images (default: the run's)"
+    )
+    human_eval.add_argument(
+        "--num",
+        type=_positive_int,
+        default=100,
+        help="images, an even number: half real, half generated (default 100)",
+    )
+    human_eval.add_argument(
+        "--seed", type=int, default=0, help="seed of the image set (default 0)"
+    )
+    human_eval.add_argument(
+        "--feedback",
+        action="store_true",
+        help="show the truth after each choice, as in the paper",
+    )
+    human_eval.add_argument(
+        "--port", type=_port, default=8000, help="default 8000; 0: any free port"
+    )
+    human_eval.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="default 127.0.0.1 (this machine only); 0.0.0.0 serves the network",
+    )
+    human_eval.add_argument(
+        "--study",
+        metavar="DIR",
+        help="the study folder (default: RUN_DIR/human_eval); the same folder "
+        "resumes a study",
+    )
+
+
+def _human_eval(arguments):
+    import os
+
+    from keras_gans import human_eval
+    from keras_gans.data import DatasetUnavailableError
+
+    if arguments.report:
+        try:
+            report = human_eval.write_report(arguments.report)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(human_eval.report.format_markdown(report))
+        print(f"Wrote {os.path.join(arguments.report, human_eval.report.REPORT_JSON)}")
+        return 0
+    try:  # before drawing the study: say at once what to install
+        from keras_gans.human_eval import server
+    except ImportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    folder = arguments.study or human_eval.default_study_folder(arguments.model)
+    try:
+        study = human_eval.open_study(
+            arguments.model,
+            folder,
+            dataset=arguments.dataset,
+            num_images=arguments.num,
+            seed=arguments.seed,
+            feedback=arguments.feedback,
+        )
+        server.serve(
+            study,
+            human_eval.JudgmentLog(folder),
+            host=arguments.host,
+            port=arguments.port,
+        )
+    except (DatasetUnavailableError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0

@@ -131,31 +131,43 @@ def save_samples(samples, path, reference_points=None, title=None):
 
 
 def save_loss_curves(csv_path, png_path):
-    """Plots every column of a Keras `CSVLogger` file against the epoch."""
+    """Plots the training logs of a `metrics.csv` (`callbacks.MetricsCSV`: epochs
+    from 1, empty cells where a value was not logged) against the epoch, on three
+    axes of their own scales: losses and penalties; D's mean outputs (`*logits`);
+    gradient norms (`*grad_norm`, log scale). Evaluation metrics are left to
+    `save_metric_curves`."""
     with open(csv_path, newline="") as file:
         rows = list(csv.DictReader(file))
     if not rows:
         return
-    epochs = [int(row["epoch"]) + 1 for row in rows]
-    figure = Figure(figsize=(8, 4))
+    epochs = [int(row["epoch"]) for row in rows]
+    figure = Figure(figsize=(12, 4))
     FigureCanvasAgg(figure)
-    loss_axes, logit_axes = figure.subplots(1, 2)
+    loss_axes, logit_axes, norm_axes = figure.subplots(1, 3)
     for name in rows[0]:
-        # CSVLogger writes "NA" for the validation columns of a run without validation.
-        points = [
-            (e, float(r[name]))
-            for e, r in zip(epochs, rows, strict=True)
-            if r[name] not in ("", "NA")
-        ]
-        if name == "epoch" or not points or _is_evaluation_column(name):
+        if name == "epoch" or _is_evaluation_column(name):
             continue
-        axes = loss_axes if "loss" in name else logit_axes
-        axes.plot(*zip(*points, strict=True), marker="o", markersize=3, label=name)
-    for axes, title in ((loss_axes, "losses"), (logit_axes, "discriminator outputs")):
+        points_epochs, values = _finite_points(epochs, rows, name)
+        if not values:
+            continue
+        if name.endswith("grad_norm"):
+            axes = norm_axes
+        elif name.endswith("logits"):
+            axes = logit_axes
+        else:
+            axes = loss_axes
+        axes.plot(points_epochs, values, marker="o", markersize=3, label=name)
+    for axes, title in (
+        (loss_axes, "losses and penalties"),
+        (logit_axes, "discriminator outputs"),
+        (norm_axes, "gradient norms"),
+    ):
         axes.set_xlabel("epoch")
         axes.set_title(title)
         if axes.get_legend_handles_labels()[0]:
             axes.legend()
+    if norm_axes.get_legend_handles_labels()[0]:
+        norm_axes.set_yscale("log")
     figure.tight_layout()
     figure.savefig(png_path, dpi=100)
 
@@ -191,7 +203,7 @@ def save_metric_curves(csv_path, png_path):
         rows = list(csv.DictReader(file))
     if not rows:
         return 0
-    epochs = [int(row["epoch"]) + 1 for row in rows]
+    epochs = [int(row["epoch"]) for row in rows]
     panels = []
     for names in EVALUATION_COLUMNS:
         lines = [(name, *_finite_points(epochs, rows, name)) for name in names]

@@ -259,9 +259,9 @@ PRESETS = {
         Preset(
             name="one-step",
             description=(
-                "Single-loss stop_gradient training (T14, seed 003): one Adam(2e-4, "
-                "beta_1=0.5) over G and D, one scalar loss, simultaneous updates; "
-                "DCGAN networks on digits."
+                "Single-loss stop_gradient training (T14; Su Jianlin, "
+                "github.com/bojone/gan): one Adam(2e-4, beta_1=0.5) over G and D, "
+                "one scalar loss, simultaneous updates; DCGAN networks on digits."
             ),
             single_loss=True,
             epochs=50,

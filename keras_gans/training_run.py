@@ -35,6 +35,7 @@ data pipeline skips the batches the finished epochs consumed.
 import dataclasses
 import json
 import os
+import sys
 
 import keras
 import numpy as np
@@ -44,6 +45,7 @@ from keras import ops
 from keras_gans import architectures, data, plotting, presets, pseudo_labels
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import losses as gan_losses
+from keras_gans._checks import check_integer
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.data.labelled_subset import semi_supervised_dataset
 from keras_gans.latent import truncated_normal
@@ -59,6 +61,9 @@ NUM_REFERENCE_POINTS = 2_500  # Real points under the 2-D scatter plots (M5's co
 # held-out test split, about EVALUATIONS_PER_RUN times plus the first and last epoch.
 EVALUATION_METRICS = ("fid", "modes")
 EVALUATIONS_PER_RUN = 10
+# The run folder's pictures (sample grid, curves, interpolation strips, 2-D mode
+# scatter) are redrawn about this many times per run, plus the first and last epoch.
+PICTURES_PER_RUN = 10
 NUM_EVALUATION_IMAGES = 1_000  # generated images per evaluation
 NUM_EVALUATION_POINTS = 2_500  # generated 2-D points per evaluation (M5's count)
 EVALUATION_SEED_OFFSET = 20_011  # Evaluation latents differ from the grid's.
@@ -251,7 +256,12 @@ def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
     tensorboard_images = os.path.join(paths["tensorboard"], "samples")
     before_loggers, after_loggers = [], []
     if recipe.dataset == "markov":  # T21: exact distances from the chain.
-        before_loggers.append(gan_callbacks.ChainDistances(seed=evaluation_seed))
+        before_loggers.append(
+            gan_callbacks.Scheduled(
+                gan_callbacks.ChainDistances(seed=evaluation_seed),
+                max(1, recipe.epochs // EVALUATIONS_PER_RUN),
+            )
+        )
     elif recipe.dataset in data.BUILTIN_DATASETS:
         real_samples = data.load_arrays(
             recipe.dataset,
@@ -314,6 +324,7 @@ def train(
     strategy="default",
     verbose="auto",
     extra_callbacks=(),
+    steps_per_epoch=None,
     **preset_fields,
 ):
     """Trains a preset, writing samples, curves, metrics, checkpoints and models to
@@ -328,8 +339,11 @@ def train(
         data_dir, download: For tensorflow-datasets datasets.
         strategy: "default" (one device) or "mirrored" (`tf.distribute.MirroredStrategy`
             over every visible GPU).
-        verbose: Passed to `fit` (the Keras progress bar by default).
+        verbose: Passed to `fit`; "auto": the Keras progress bar when standard
+            output is a terminal, one line per epoch otherwise (a log file).
         extra_callbacks: More Keras callbacks, run after the job's own.
+        steps_per_epoch: Batches per epoch; default one pass over the training
+            data (a smaller number gives a quick end-to-end check of a preset).
         **preset_fields: Any other `Preset` field to override (e.g.
             `penalties=("gp",)`, `discriminator_steps=5`, `generator_ema=0.999`).
 
@@ -403,12 +417,16 @@ def train(
             image_size=recipe.image_size,
             resize=recipe.resize,
         )
-    steps_per_epoch = int(train_data.cardinality())
-    if steps_per_epoch <= 0:
+    batches_per_pass = int(train_data.cardinality())
+    if batches_per_pass <= 0:
         raise ValueError(
             f"Could not count the batches of dataset {recipe.dataset!r} "
-            f"(cardinality {steps_per_epoch}); it must be finite and non-empty."
+            f"(cardinality {batches_per_pass}); it must be finite and non-empty."
         )
+    if steps_per_epoch is None:
+        steps_per_epoch = batches_per_pass
+    else:
+        steps_per_epoch = check_integer(steps_per_epoch, "steps_per_epoch")
     sample_shape = tuple(_images(train_data.element_spec).shape[1:])
 
     with open(os.path.join(out, "config.json"), "w") as file:
@@ -434,11 +452,14 @@ def train(
 
     sample_grid = _sample_grid(recipe, gan, sample_shape, paths, seed, train_data)
     csv_path = os.path.join(out, "metrics.csv")
-    csv_logger = keras.callbacks.CSVLogger(csv_path, append=finished_epochs > 0)
+    csv_logger = gan_callbacks.MetricsCSV(csv_path, append=finished_epochs > 0)
     tensorboard = keras.callbacks.TensorBoard(paths["tensorboard"])
     evaluation_callbacks, picture_callbacks = _evaluation_and_picture_callbacks(
         recipe, sample_shape, out, paths, seed
     )
+    # The pictures are drawn about PICTURES_PER_RUN times (and at the first and the
+    # last epoch), not after every epoch: on a CPU each costs about a training epoch.
+    picture_every = max(1, recipe.epochs // PICTURES_PER_RUN)
     callbacks = [
         # First, so a broken batch stops the run before anything saves it.
         gan_callbacks.StopOnNonFiniteLoss(
@@ -460,10 +481,17 @@ def train(
         # Before the loggers, so the CSV, TensorBoard and History get its metrics.
         *evaluation_callbacks,
         csv_logger,
-        gan_callbacks.LossCurves(csv_path, os.path.join(out, "loss_curves.png")),
         tensorboard,
-        sample_grid,
-        *picture_callbacks,
+        *(
+            gan_callbacks.Scheduled(callback, picture_every)
+            for callback in (
+                gan_callbacks.LossCurves(
+                    csv_path, os.path.join(out, "loss_curves.png")
+                ),
+                sample_grid,
+                *picture_callbacks,
+            )
+        ),
         *extra_callbacks,
     ]
     try:
@@ -472,7 +500,7 @@ def train(
             epochs=recipe.epochs,
             steps_per_epoch=steps_per_epoch,
             callbacks=callbacks,
-            verbose=verbose,
+            verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
             shuffle=False,
             validation_data=validation_data,
         )

@@ -6,9 +6,10 @@ import os
 import pathlib
 import subprocess
 import sys
-import tomllib
+import zipfile
 
 import pytest
+import tomllib
 
 ROOT = pathlib.Path(__file__).parents[1]
 
@@ -67,7 +68,8 @@ def test_a_fresh_process_loads_a_saved_model_after_import_keras_gans(tmp_path):
         "import keras, numpy as np\n"
         "from keras_gans.layers import SpectralNormalization, MinibatchStdDev\n"
         "model = keras.Sequential([keras.Input((4, 4, 1)), MinibatchStdDev(),\n"
-        "    SpectralNormalization(keras.layers.Conv2D(3, 3)), keras.layers.Flatten()])\n"
+        "    SpectralNormalization(keras.layers.Conv2D(3, 3)),\n"
+        "    keras.layers.Flatten()])\n"
         "x = np.linspace(-1, 1, 64, dtype='float32').reshape(4, 4, 4, 1)\n"
         "np.save('x.npy', x); np.save('y.npy', model.predict(x, verbose=0))\n"
         "model.save('d.keras')\n",
@@ -103,7 +105,6 @@ def test_the_installed_wheel_holds_the_layers_inside_keras_gans(tmp_path):
         timeout=300,
     )
     assert build.returncode == 0, build.stdout + build.stderr
-    import zipfile
 
     (wheel,) = tmp_path.glob("keras_gans-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

@@ -7,11 +7,10 @@ and `EarlyStopping` can monitor them, and the `History` returned by `fit` (which
 Keras runs after the listed callbacks) holds them.
 """
 
-import math
-
 import keras
 
 from keras_gans import evaluation
+from keras_gans.callbacks.scheduled import is_scheduled_epoch
 
 __all__ = ["EvaluateGenerator"]
 
@@ -25,10 +24,14 @@ class EvaluateGenerator(keras.callbacks.Callback):
     has one — and adds the chosen metrics (see `keras_gans.evaluation` for the
     names and their log keys: "fid" -> `fid`, "kid" -> `kid`, `kid_std`, ...) to
     the epoch's logs. The real features are extracted once, at the first
-    evaluation. On the epochs in between, the keys are present with the value NaN,
-    so the CSV columns and the monitored value always exist (a NaN never counts
-    as an improvement for `ModelCheckpoint`; count the patience of
-    `EarlyStopping` in epochs accordingly).
+    evaluation. On the epochs in between the metrics are not logged at all (no
+    placeholder values): `History` lists them for the evaluated epochs only
+    (`results_by_epoch` maps each evaluated epoch, counted from 1, to its results),
+    `keras.callbacks.CSVLogger` writes "NA" there, `MetricsCSV` an empty cell.
+    Keras' `ModelCheckpoint(monitor="fid", save_best_only=True)` saves on an epoch
+    whose logs lack the monitored value, so run it on the same schedule:
+    `Scheduled(ModelCheckpoint(...), every_n_epochs)` calls it on exactly the
+    evaluated epochs (`EarlyStopping` then counts its patience in evaluations).
 
     Put it BEFORE `CSVLogger`, `TensorBoard`, `ModelCheckpoint` and
     `EarlyStopping` in the callback list: Keras calls the callbacks in order with
@@ -111,6 +114,7 @@ class EvaluateGenerator(keras.callbacks.Callback):
         self.verbose = verbose
         self.keys = self.evaluator.keys
         self.last_results = None
+        self.results_by_epoch = {}
         self._first_epoch = None
 
     def protocol(self):
@@ -128,26 +132,24 @@ class EvaluateGenerator(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._first_epoch = None
 
-    def _is_evaluation_epoch(self, epoch):
+    def on_epoch_begin(self, epoch, logs=None):
         if self._first_epoch is None:
             self._first_epoch = epoch
-        last_epoch = self.params.get("epochs") if self.params else None
-        return (
-            epoch == self._first_epoch
-            or (epoch + 1) % self.every_n_epochs == 0
-            or (last_epoch is not None and epoch + 1 == last_epoch)
-        )
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is None:
+        epochs = (self.params or {}).get("epochs")
+        if logs is None or not is_scheduled_epoch(
+            epoch,
+            self.every_n_epochs,
+            self._first_epoch,
+            None if epochs is None else epochs - 1,
+        ):
             return
-        if self._is_evaluation_epoch(epoch):
-            self.last_results = self.evaluate()
-            logs.update(self.last_results)
-            if self.verbose:
-                values = ", ".join(
-                    f"{key} {value:.4g}" for key, value in self.last_results.items()
-                )
-                print(f"Epoch {epoch + 1}: {values}")
-        else:
-            logs.update({key: math.nan for key in self.keys})
+        self.last_results = self.evaluate()
+        self.results_by_epoch[epoch + 1] = self.last_results
+        logs.update(self.last_results)
+        if self.verbose:
+            values = ", ".join(
+                f"{key} {value:.4g}" for key, value in self.last_results.items()
+            )
+            print(f"Epoch {epoch + 1}: {values}")

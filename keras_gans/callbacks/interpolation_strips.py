@@ -101,7 +101,11 @@ class InterpolationStrips(keras.callbacks.Callback):
     def write(self, step=None):
         """Draws the strips of the current generator to `path`."""
         generator = _sampling_generator(self.model)
-        latent_shape = tuple(generator.input_shape[1:])
+        # A GAN knows its latent shape; a bare functional generator has an input
+        # shape (a subclassed one, such as `VirtualBatchNormGenerator`, has none).
+        latent_shape = getattr(self.model, "latent_shape", None)
+        if latent_shape is None:
+            latent_shape = tuple(generator.input_shape[1:])
         images = generator.predict(self.latents(latent_shape), verbose=0)
         if images.ndim != 4:
             raise ValueError(

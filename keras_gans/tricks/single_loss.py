@@ -16,7 +16,7 @@ Consequences: TTUR (different learning rates for D and G) needs the two-optimize
 invariance (SGD). Adam divides each parameter's gradient by its own running RMS, so
 with Adam λ cancels out (up to ε) and both players take Adam steps of the same size.
 
-Reference: seed 003 (last section) and Su Jianlin's stop_gradient GAN code,
+Reference: Su Jianlin's stop_gradient GAN code,
 https://github.com/bojone/gan; on simultaneous vs alternating updates, Mescheder et
 al. 2017, https://arxiv.org/abs/1705.10461
 """

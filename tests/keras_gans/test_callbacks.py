@@ -15,9 +15,12 @@ from keras_gans import GAN, architectures, data
 from keras_gans.callbacks import (
     EvaluateGenerator,
     InterpolationStrips,
+    LossCurves,
     MetricCurves,
+    MetricsCSV,
     ModeScatter,
     RollingCheckpoint,
+    Scheduled,
 )
 from keras_gans.data.builtin import mixture_means
 
@@ -98,21 +101,28 @@ def test_evaluation_reaches_history_csv_and_model_checkpoint(tmp_path):
         batch_size=64,
         verbose=0,
         # Before the loggers and the checkpoint, as the docstring says.
-        callbacks=[evaluate, keras.callbacks.CSVLogger(str(csv_path)), checkpoint],
+        # The checkpoint on the evaluation's schedule (Keras' ModelCheckpoint saves
+        # on an epoch whose logs lack the monitored value).
+        callbacks=[evaluate, MetricsCSV(str(csv_path)), Scheduled(checkpoint, 2)],
     )
-    fid = history.history["fid"]
-    # First epoch, every 2nd (2, 4) and the last (5); NaN in between.
-    evaluated = [not math.isnan(value) for value in fid]
-    assert evaluated == [True, True, False, True, True]
-    assert math.isnan(history.history["modes_captured"][2])
+    # First epoch, every 2nd (2, 4) and the last (5); nothing logged at epoch 3.
+    assert sorted(evaluate.results_by_epoch) == [1, 2, 4, 5]
+    fid = [evaluate.results_by_epoch[epoch]["fid"] for epoch in (1, 2, 4, 5)]
+    assert history.history["fid"] == fid
+    assert len(history.history["d_loss"]) == 5
     with open(csv_path, newline="") as file:
         rows = list(csv.DictReader(file))
-    np.testing.assert_allclose([float(row["fid"]) for row in rows], fid)
+    assert [row["epoch"] for row in rows] == ["1", "2", "3", "4", "5"]
+    assert rows[2]["fid"] == "" and rows[2]["modes_captured"] == ""
+    np.testing.assert_allclose(
+        [float(rows[epoch - 1]["fid"]) for epoch in (1, 2, 4, 5)], fid
+    )
     assert "high_quality_fraction" in rows[0]
+    assert not any(key.startswith("val_") for key in rows[0])
     # ModelCheckpoint saved exactly at the epochs where the FID set a new minimum.
     best, expected = math.inf, []
-    for epoch, value in enumerate(fid, start=1):
-        if not math.isnan(value) and value < best:
+    for epoch, value in zip((1, 2, 4, 5), fid, strict=True):
+        if value < best:
             best, expected = value, [*expected, f"best_{epoch:02d}.keras"]
     saved = sorted(name for name in os.listdir(tmp_path) if name.startswith("best"))
     assert saved == expected and saved[0] == "best_01.keras"
@@ -248,3 +258,70 @@ def test_metric_curves_plot_the_evaluated_epochs(tmp_path):
     os.remove(png_path)
     callback.on_epoch_end(0)
     assert not png_path.exists()
+
+
+class _LogsModel:
+    """Stand-in for `fit`: calls a callback's hooks with given logs per epoch."""
+
+    def run(self, callback, epochs_logs, first_epoch=0):
+        callback.set_params({"epochs": first_epoch + len(epochs_logs)})
+        callback.on_train_begin()
+        for epoch, logs in enumerate(epochs_logs, start=first_epoch):
+            callback.on_epoch_begin(epoch)
+            callback.on_epoch_end(epoch, dict(logs))
+        callback.on_train_end()
+
+
+def test_metrics_csv_columns_appear_when_logged_and_resume_keeps_older_rows(tmp_path):
+    path = tmp_path / "metrics.csv"
+    _LogsModel().run(
+        MetricsCSV(str(path)),
+        [{"d_loss": 1.5}, {"d_loss": 1.25, "fid": 40.0}, {"d_loss": 1.0}],
+    )
+    assert path.read_text().splitlines() == [
+        "epoch,d_loss,fid",
+        "1,1.5,",
+        "2,1.25,40.0",
+        "3,1.0,",
+    ]
+    # A run resumed after epoch 2 (Keras restarts at 0-based epoch 2): the row of
+    # the epoch being trained again is replaced, the earlier ones kept.
+    _LogsModel().run(
+        MetricsCSV(str(path), append=True), [{"d_loss": 0.5, "kid": 2.0}], 2
+    )
+    assert path.read_text().splitlines() == [
+        "epoch,d_loss,fid,kid",
+        "1,1.5,,",
+        "2,1.25,40.0,",
+        "3,0.5,,2.0",
+    ]
+
+
+def test_scheduled_runs_the_epoch_end_on_first_every_nth_and_last_epochs():
+    ends = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            ends.append(epoch + 1)
+
+    _LogsModel().run(Scheduled(Record(), 4), [{}] * 10)
+    assert ends == [1, 4, 8, 10]
+    ends.clear()
+    _LogsModel().run(Scheduled(Record(), 4), [{}] * 5, first_epoch=5)  # resumed
+    assert ends == [6, 8, 10]
+
+
+def test_loss_curves_put_gradient_norms_on_their_own_axes(tmp_path):
+    csv_path, png_path = tmp_path / "metrics.csv", tmp_path / "curves.png"
+    csv_path.write_text(
+        "epoch,d_loss,g_loss,real_logits,d_grad_norm,fid\n"
+        "1,1.0,0.5,0.2,150.0,40.0\n"
+        "2,0.9,0.6,0.3,175.0,\n"
+    )
+    LossCurves(str(csv_path), str(png_path)).on_epoch_end(1)
+    with Image.open(png_path) as picture:
+        assert picture.size == (1200, 400)  # losses | D outputs | gradient norms
+        gray = np.asarray(picture.convert("L")).astype("float32")
+    # Each third of the picture has a curve of its own (not a blank panel).
+    for third in np.array_split(gray, 3, axis=1):
+        assert third.std() > 10
