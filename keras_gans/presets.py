@@ -10,6 +10,8 @@ import dataclasses
 import keras
 
 from keras_gans import architectures
+from keras_gans import losses as gan_losses
+from keras_gans.architectures import biggan, dcgan, resnet
 from keras_gans.architectures.categorical import (
     categorical_discriminator,
     categorical_generator,
@@ -18,15 +20,19 @@ from keras_gans.architectures.conditional_dcgan import (
     conditional_dcgan_discriminator,
     conditional_dcgan_generator,
 )
-from keras_gans.models import GAN, ConditionalGAN
-from keras_gans.models.coarse_to_refine import build_coarse_to_refine_gan
-from keras_gans.models.laplacian_gan import build_laplacian_gan
-from keras_gans.models.progressive_gan import build_progressive_gan
+from keras_gans.architectures.progressive import num_growth_levels
+from keras_gans.models import (
+    GAN,
+    ConditionalGAN,
+    coarse_to_refine,
+    laplacian_gan,
+    progressive_gan,
+    semi_supervised_gan,
+)
 from keras_gans.models.self_supervised_gan import (
     SelfSupervisedGAN,
     with_rotation_head,
 )
-from keras_gans.models.semi_supervised_gan import build_semi_supervised_gan
 from keras_gans.tricks import InstanceNoise
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "PRESETS",
     "Preset",
     "build_gan",
+    "check",
     "get",
 ]
 
@@ -676,11 +683,91 @@ def _networks(preset, sample_shape, seed):
 
 
 _FAMILY_BUILDERS = {
-    "semi-supervised": build_semi_supervised_gan,
-    "lapgan": build_laplacian_gan,
-    "coarse-to-refine": build_coarse_to_refine_gan,
-    "progressive": build_progressive_gan,
+    "semi-supervised": semi_supervised_gan.build_semi_supervised_gan,
+    "lapgan": laplacian_gan.build_laplacian_gan,
+    "coarse-to-refine": coarse_to_refine.build_coarse_to_refine_gan,
+    "progressive": progressive_gan.build_progressive_gan,
 }
+# What each family builder checks of a preset's fields before it builds anything.
+_FAMILY_CHECKS = {
+    "semi-supervised": semi_supervised_gan.check_preset,
+    "lapgan": laplacian_gan.check_preset,
+    "coarse-to-refine": coarse_to_refine.check_preset,
+    "progressive": progressive_gan.check_preset,
+}
+# The image sizes the fixed-layout architectures build.
+_SUPPORTED_IMAGE_SIZES = {
+    "dcgan": dcgan.SUPPORTED_IMAGE_SIZES,
+    "conditional-dcgan": dcgan.SUPPORTED_IMAGE_SIZES,
+    "resnet": resnet.SUPPORTED_IMAGE_SIZES,
+    "sagan": resnet.SUPPORTED_IMAGE_SIZES,
+    "biggan": biggan.SUPPORTED_IMAGE_SIZES,
+}
+# A step compares the examples of a batch: batch normalization statistics,
+# minibatch features, and the run's mode-collapse check need two at least.
+MIN_BATCH_SIZE = 2
+
+
+def _family(preset):
+    """The family builder's name for a preset that has one, else None."""
+    family = "semi-supervised" if preset.labels_per_class else preset.architecture
+    return family if family in _FAMILY_BUILDERS else None
+
+
+def _check_image_size(preset):
+    if preset.image_size is None:
+        return
+    supported = _SUPPORTED_IMAGE_SIZES.get(preset.architecture)
+    if supported is not None and preset.image_size not in supported:
+        raise ValueError(
+            f"The {preset.architecture!r} architecture (preset {preset.name!r}) "
+            f"builds images of size {', '.join(map(str, supported))}. Received: "
+            f"`image_size={preset.image_size}` (command line: --image-size)."
+        )
+    if preset.architecture == "progressive":
+        num_growth_levels(preset.image_size)
+
+
+def check(preset):
+    """Raises a ValueError for a preset that `build_gan` would reject for its fields
+    alone, without loading data or building networks.
+
+    Checks the loss name, the batch size, the image size against what the
+    architecture builds, and the options against the model's own checks
+    (`GAN.check_options` of the model class, or a family builder's field check),
+    so that `keras_gans.training_run.train` fails before it loads anything.
+    """
+    gan_losses.get(preset.loss)
+    if preset.batch_size < MIN_BATCH_SIZE:
+        raise ValueError(
+            f"`batch_size` should be at least {MIN_BATCH_SIZE}: a GAN step compares "
+            "the examples of a batch (batch normalization statistics, minibatch "
+            "features, the run's mode-collapse check). Received: "
+            f"`batch_size={preset.batch_size}` (command line: --batch-size)."
+        )
+    _check_image_size(preset)
+    family = _family(preset)
+    if family is not None:
+        _FAMILY_CHECKS[family](preset)
+        return
+    if preset.self_supervised:
+        model_class, model_arguments = SelfSupervisedGAN, {}
+    elif preset.num_classes is None:
+        model_class, model_arguments = GAN, {}
+    else:
+        model_class = ConditionalGAN
+        model_arguments = {"auxiliary_classifier": preset.auxiliary_classifier}
+    model_class.check_options(
+        loss=preset.loss,
+        penalties=preset.penalties,
+        discriminator_steps=preset.discriminator_steps,
+        label_smoothing=preset.label_smoothing,
+        feature_matching=preset.feature_matching,
+        unrolled_steps=preset.unrolled_steps,
+        packing=preset.packing,
+        single_loss=preset.single_loss,
+        **model_arguments,
+    )
 
 
 def build_gan(preset, sample_shape, seed=None, total_steps=None):
@@ -694,11 +781,12 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
             anneals to 0 and the progressive preset grows (needed only by those).
     """
     sample_shape = tuple(sample_shape)
+    check(preset)
     # The families that build their own model, loss and networks: T6 (set by
     # `labels_per_class`), A5 (one GAN per pyramid level), A8 (inpainting in two
     # stages) and A6 (grows over `total_steps`).
-    family = "semi-supervised" if preset.labels_per_class else preset.architecture
-    if family in _FAMILY_BUILDERS:
+    family = _family(preset)
+    if family is not None:
         arguments = {
             "d_optimizer": _optimizer(preset.d_learning_rate, preset),
             "g_optimizer": _optimizer(preset.g_learning_rate, preset),
@@ -742,6 +830,8 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
         "feature_matching": preset.feature_matching,
         "historical_averaging": preset.historical_averaging,
         "generator_ema": preset.generator_ema,
+        "discriminator_steps": preset.discriminator_steps,
+        "unrolled_steps": preset.unrolled_steps,
         "packing": preset.packing,
     }
     if preset.instance_noise is not None:
@@ -763,8 +853,6 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
         gan.compile(
             d_optimizer=_optimizer(preset.d_learning_rate, preset),
             g_optimizer=_optimizer(preset.g_learning_rate, preset),
-            discriminator_steps=preset.discriminator_steps,
-            unrolled_steps=preset.unrolled_steps,
             **options,
         )
     return gan

@@ -44,7 +44,6 @@ from keras import ops
 
 from keras_gans import architectures, data, plotting, presets, pseudo_labels
 from keras_gans import callbacks as gan_callbacks
-from keras_gans import losses as gan_losses
 from keras_gans._checks import check_integer
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.data.labelled_subset import semi_supervised_dataset
@@ -373,7 +372,7 @@ def train(
     recipe = dataclasses.replace(
         recipe, **{k: v for k, v in overrides.items() if v is not None}
     )
-    gan_losses.get(recipe.loss)  # Fail on an unknown loss before loading anything.
+    presets.check(recipe)  # Fail on a bad recipe before loading or writing anything.
     out = out or os.path.join("runs", recipe.name)
     paths = {
         name: os.path.join(out, name)

@@ -57,10 +57,11 @@ from keras_gans.architectures.coarse_to_refine import (
     inpainting_discriminator,
     refine_generator,
 )
+from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
 
-__all__ = ["CoarseToRefineGAN", "build_coarse_to_refine_gan"]
+__all__ = ["CoarseToRefineGAN", "build_coarse_to_refine_gan", "check_preset"]
 
 HOLES = ("centre", "random")
 # pix2pix's weight of the L1 term beside the adversarial loss (Isola et al. 2017).
@@ -590,6 +591,40 @@ PRESET_HOLE_SIZE = 6
 PRESET_COARSE_STEPS = 200
 
 
+# Preset fields that `build_coarse_to_refine_gan` has no option for: its networks,
+# losses and steps are its own (`CoarseToRefineGAN.compile`).
+_UNSUPPORTED_PRESET_FIELDS = (
+    "penalties",
+    "discriminator_steps",
+    "label_smoothing",
+    "instance_noise",
+    "feature_matching",
+    "historical_averaging",
+    "generator_ema",
+    "unrolled_steps",
+    "packing",
+    "single_loss",
+    "num_classes",
+    "auxiliary_classifier",
+    "truncation",
+    "labels_per_class",
+    "discriminator_normalization",
+    "minibatch_kernels",
+    "generator_normalization",
+    "generator_dropout",
+    "generator_noise_injection",
+)
+
+
+def check_preset(preset):
+    """Raises a ValueError for the fields of `preset` that coarse-to-refine
+    inpainting has no option for (`build_coarse_to_refine_gan` checks this
+    first)."""
+    reject_unsupported_fields(
+        preset, _UNSUPPORTED_PRESET_FIELDS, "Coarse-to-refine inpainting"
+    )
+
+
 def build_coarse_to_refine_gan(
     preset, sample_shape, seed=None, d_optimizer=None, g_optimizer=None
 ):
@@ -619,6 +654,7 @@ def build_coarse_to_refine_gan(
     >>> gan.hole_size, gan.coarse_steps
     (6, 200)
     """
+    check_preset(preset)
     if len(sample_shape) != 3 or sample_shape[0] != sample_shape[1]:
         raise ValueError(
             "Coarse-to-refine inpainting needs square images [size, size, channels]. "

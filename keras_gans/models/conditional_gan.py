@@ -234,34 +234,61 @@ class ConditionalGAN(GAN):
         self.classification_weight = float(classification_weight)
         super().compile(d_optimizer, g_optimizer, loss, **kwargs)
 
-    def _check_combinations(self):
-        super()._check_combinations()
+    @classmethod
+    def check_options(
+        cls,
+        *,
+        auxiliary_classifier=False,
+        packing=1,
+        feature_matching=None,
+        unrolled_steps=0,
+        single_loss=False,
+        **options,
+    ):
+        """`GAN.check_options`, and the options a ConditionalGAN (with
+        `auxiliary_classifier` as given to the constructor) has no meaning for."""
+        super().check_options(
+            packing=packing,
+            feature_matching=feature_matching,
+            unrolled_steps=unrolled_steps,
+            single_loss=single_loss,
+            **options,
+        )
         unsupported = {
             "packing": (
-                self.packing > 1,
+                packing,
+                packing > 1,
                 "a pack would mix images of different classes under one label",
             ),
             "feature_matching": (
-                self.feature_matching is not None,
+                feature_matching,
+                feature_matching not in (None, False),
                 "it reads D's features of images without their labels",
             ),
             "unrolled_steps": (
-                self.unrolled_steps > 0,
+                unrolled_steps,
+                unrolled_steps > 0,
                 "the look-ahead calls D on images without their labels",
             ),
         }
-        for argument, (used, reason) in unsupported.items():
+        for argument, (value, used, reason) in unsupported.items():
             if used:
                 raise ValueError(
                     f"`{argument}` is not available in a ConditionalGAN: {reason}. "
-                    f"Received: `{argument}={getattr(self, argument)!r}`."
+                    f"Received: `{argument}={value!r}`."
                 )
-        if self.auxiliary_classifier and self.single_loss:
+        if auxiliary_classifier and single_loss:
             raise ValueError(
                 "`single_loss=True` is not available with the auxiliary classifier "
                 "(its class loss has no stop-gradient form here). Received: "
                 "`single_loss=True`, `auxiliary_classifier=True`."
             )
+
+    def _options_to_check(self):
+        return {
+            **super()._options_to_check(),
+            "auxiliary_classifier": self.auxiliary_classifier,
+        }
 
     def _build_compiled_state(self):
         super()._build_compiled_state()

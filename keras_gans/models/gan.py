@@ -75,6 +75,40 @@ def _split_real_data(data):
     return data
 
 
+def _checked_logits(logits, inputs):
+    """`logits`, D's adversarial output for the batch `inputs`, once checked against
+    the losses' contract (`keras_gans.losses`): one tensor of rank >= 1 whose leading
+    axis is that batch. Checked when the step is traced; a batch size known only
+    when the step runs is checked then (the returned tensor depends on the check).
+    """
+    batch_size = inputs.shape[0]
+    expected = (
+        "The discriminator should return one tensor of logits whose leading axis "
+        "is the batch it scores ([batch], [batch, 1] or a map [batch, h, w, 1]; "
+        "see keras_gans.losses)."
+    )
+    if isinstance(logits, (list, tuple, dict)):
+        shapes = [tuple(output.shape) for output in tf.nest.flatten(logits)]
+        raise ValueError(
+            f"{expected} Received {len(shapes)} outputs of shapes {shapes} for a "
+            f"batch of {batch_size}."
+        )
+    shape = tuple(logits.shape)
+    if not shape or (None not in (shape[0], batch_size) and shape[0] != batch_size):
+        raise ValueError(
+            f"{expected} Received logits of shape {shape} for a batch of {batch_size}."
+        )
+    if None not in (shape[0], batch_size):
+        return logits
+    check = tf.debugging.assert_equal(
+        tf.shape(logits)[0],
+        tf.shape(inputs)[0],
+        message=f"{expected} Received logits whose leading axis is not the batch.",
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(logits)
+
+
 def _strided_part(values, start, step):
     """`values[start::step]`, or None for None (a GAN's absent labels)."""
     return None if values is None else values[start::step]
@@ -111,6 +145,24 @@ def _option(value, option_class, argument, from_value=None):
     raise ValueError(
         f"`{argument}` should be None or a {option_class.__name__}. "
         f"Received: `{argument}={value!r}`."
+    )
+
+
+def _label_smoothing_option(value):
+    return _option(
+        value,
+        LabelSmoothing,
+        "label_smoothing",
+        lambda target: LabelSmoothing(real_target=target),
+    )
+
+
+def _feature_matching_option(value):
+    return _option(
+        value,
+        FeatureMatching,
+        "feature_matching",
+        lambda value: FeatureMatching(None if value is True else value),
     )
 
 
@@ -288,34 +340,19 @@ class GAN(SavesSeedState, keras.Model):
         self.single_loss = bool(single_loss)
         self.generator_loss_weight = float(generator_loss_weight)
         self.penalties = [gan_penalties.get(penalty) for penalty in penalties or ()]
-        _check_non_negative_integer("discriminator_steps", discriminator_steps, 1)
-        _check_non_negative_integer("unrolled_steps", unrolled_steps, 0)
-        _check_non_negative_integer("packing", packing, 1)
         self.discriminator_steps = discriminator_steps
         self.unrolled_steps = unrolled_steps
         self.unrolled_learning_rate = float(unrolled_learning_rate)
         self.unrolled_first_order = bool(unrolled_first_order)
         self.packing = packing
-        self.label_smoothing = _option(
-            label_smoothing,
-            LabelSmoothing,
-            "label_smoothing",
-            lambda target: LabelSmoothing(real_target=target),
-        )
-        if self.label_smoothing is not None:
-            self.label_smoothing.check_loss(self.adversarial_loss)
+        self.label_smoothing = _label_smoothing_option(label_smoothing)
         self.instance_noise = _option(
             instance_noise,
             InstanceNoise,
             "instance_noise",
             lambda stddev: InstanceNoise(initial_stddev=stddev),
         )
-        self.feature_matching = _option(
-            feature_matching,
-            FeatureMatching,
-            "feature_matching",
-            lambda value: FeatureMatching(None if value is True else value),
-        )
+        self.feature_matching = _feature_matching_option(feature_matching)
         self.historical_averaging = _option(
             historical_averaging,
             HistoricalAveraging,
@@ -378,26 +415,70 @@ class GAN(SavesSeedState, keras.Model):
             self.discriminator.trainable_variables + self.generator.trainable_variables
         )
 
-    def _check_combinations(self):
-        if self.single_loss and (self.discriminator_steps > 1 or self.unrolled_steps):
+    @classmethod
+    def check_options(
+        cls,
+        *,
+        loss="non_saturating",
+        penalties=(),
+        discriminator_steps=1,
+        label_smoothing=None,
+        feature_matching=None,
+        unrolled_steps=0,
+        packing=1,
+        single_loss=False,
+    ):
+        """Raises a ValueError for `compile` options that are invalid or have no
+        meaning together in this model, without building anything.
+
+        `compile` makes this check; call it to validate a configuration before
+        loading data or building networks (`keras_gans.presets.check` does). The
+        arguments are those of `compile`, as it takes them (names, numbers or
+        option objects).
+        """
+        loss = gan_losses.get(loss)
+        penalties = [gan_penalties.get(penalty) for penalty in penalties or ()]
+        _check_non_negative_integer("discriminator_steps", discriminator_steps, 1)
+        _check_non_negative_integer("unrolled_steps", unrolled_steps, 0)
+        _check_non_negative_integer("packing", packing, 1)
+        label_smoothing = _label_smoothing_option(label_smoothing)
+        if label_smoothing is not None:
+            label_smoothing.check_loss(loss)
+        if single_loss and (discriminator_steps > 1 or unrolled_steps):
             raise ValueError(
                 "`single_loss=True` makes one simultaneous step per batch, so it has "
                 "no separate discriminator steps or look-ahead. Received: "
-                f"`discriminator_steps={self.discriminator_steps}`, "
-                f"`unrolled_steps={self.unrolled_steps}`."
+                f"`discriminator_steps={discriminator_steps}`, "
+                f"`unrolled_steps={unrolled_steps}`."
             )
-        if self.feature_matching is not None and self.unrolled_steps:
+        if _feature_matching_option(feature_matching) is not None and unrolled_steps:
             raise ValueError(
                 "Feature matching replaces the generator's adversarial loss, so there "
                 "is nothing to unroll. Use one of `feature_matching` and "
-                f"`unrolled_steps` (received `unrolled_steps={self.unrolled_steps}`)."
+                f"`unrolled_steps` (received `unrolled_steps={unrolled_steps}`)."
             )
-        for penalty in self.penalties:
-            if self.single_loss and not penalty.adds_loss:
+        for penalty in penalties:
+            if single_loss and not penalty.adds_loss:
                 raise ValueError(
                     f"The constraint {penalty.name!r} acts after a discriminator step, "
                     "which `single_loss=True` does not have. Use a gradient penalty."
                 )
+
+    def _options_to_check(self):
+        """The compiled options, as `check_options` takes them."""
+        return {
+            "loss": self.adversarial_loss,
+            "penalties": self.penalties,
+            "discriminator_steps": self.discriminator_steps,
+            "label_smoothing": self.label_smoothing,
+            "feature_matching": self.feature_matching,
+            "unrolled_steps": self.unrolled_steps,
+            "packing": self.packing,
+            "single_loss": self.single_loss,
+        }
+
+    def _check_combinations(self):
+        self.check_options(**self._options_to_check())
         if self.packing > 1:
             self._check_packing_channels()
 
@@ -684,6 +765,7 @@ class GAN(SavesSeedState, keras.Model):
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             real_logits, real_auxiliary = self._discriminate(real_input, real_labels)
+            real_logits = _checked_logits(real_logits, real_input)
             fake_logits, fake_auxiliary = self._discriminate(
                 fake_input, generated_labels
             )
@@ -767,6 +849,7 @@ class GAN(SavesSeedState, keras.Model):
             fake_input = self._discriminator_input(generated_images)
             stopped_fake_input = ops.stop_gradient(fake_input)
             real_logits, _ = self._discriminate(real_input, real_labels)
+            real_logits = _checked_logits(real_logits, real_input)
             fake_logits, _ = self._discriminate(fake_input, generated_labels)
             stopped_fake_logits, _ = self._discriminate(
                 stopped_fake_input, generated_labels

@@ -58,7 +58,7 @@ from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
 
-__all__ = ["LaplacianGAN", "build_laplacian_gan"]
+__all__ = ["LaplacianGAN", "build_laplacian_gan", "check_preset"]
 
 # The pyramid of the "lapgan" preset: 16x16 digits as 4 -> 8 -> 16.
 PRESET_NUM_LEVELS = 3
@@ -475,6 +475,12 @@ class LaplacianGAN(SavesSeedState, keras.Model):
         self.generator.save(filepath)
 
 
+def check_preset(preset):
+    """Raises a ValueError for the fields of `preset` that a LAPGAN has no option
+    for (`build_laplacian_gan` checks this first)."""
+    reject_unsupported_fields(preset, _UNSUPPORTED_PRESET_FIELDS, "A LAPGAN")
+
+
 def build_laplacian_gan(
     preset, sample_shape, seed=None, d_optimizer=None, g_optimizer=None
 ):
@@ -495,11 +501,7 @@ def build_laplacian_gan(
     Returns:
         A compiled `LaplacianGAN`.
     """
-    reject_unsupported_fields(
-        preset,
-        _UNSUPPORTED_PRESET_FIELDS,
-        "A LAPGAN",
-    )
+    check_preset(preset)
     if len(sample_shape) != 3 or sample_shape[0] != sample_shape[1]:
         raise ValueError(
             "A LAPGAN needs square images [size, size, channels]. Received samples "

@@ -60,7 +60,12 @@ from keras_gans.architectures.progressive import (
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN, _split_real_data
 
-__all__ = ["ProgressiveGAN", "build_progressive_gan", "growth_schedule"]
+__all__ = [
+    "ProgressiveGAN",
+    "build_progressive_gan",
+    "check_preset",
+    "growth_schedule",
+]
 
 # The paper's drift weight ε_drift (section A.1).
 DEFAULT_DRIFT_WEIGHT = 1e-3
@@ -340,6 +345,19 @@ class ProgressiveGAN(GAN):
         }
 
 
+def check_preset(preset):
+    """Raises a ValueError for the fields of `preset` that a progressive GAN has no
+    option for, or whose `GAN.compile` options do not combine
+    (`build_progressive_gan` checks this first)."""
+    reject_unsupported_fields(preset, _UNSUPPORTED_PRESET_FIELDS, "A progressive GAN")
+    ProgressiveGAN.check_options(
+        loss=preset.loss,
+        penalties=preset.penalties,
+        discriminator_steps=preset.discriminator_steps,
+        label_smoothing=preset.label_smoothing,
+    )
+
+
 def build_progressive_gan(
     preset,
     sample_shape,
@@ -370,7 +388,7 @@ def build_progressive_gan(
     Returns:
         A compiled `ProgressiveGAN`.
     """
-    reject_unsupported_fields(preset, _UNSUPPORTED_PRESET_FIELDS, "A progressive GAN")
+    check_preset(preset)
     if total_steps is None:
         raise ValueError(
             "The growth schedule spans the run: pass `total_steps`. "

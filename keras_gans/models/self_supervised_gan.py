@@ -317,20 +317,40 @@ class SelfSupervisedGAN(GAN):
         )
         super().compile(d_optimizer, g_optimizer, loss, **kwargs)
 
-    def _check_combinations(self):
-        super()._check_combinations()
+    @classmethod
+    def check_options(
+        cls,
+        *,
+        packing=1,
+        feature_matching=None,
+        unrolled_steps=0,
+        single_loss=False,
+        **options,
+    ):
+        """`GAN.check_options`, and the options a SelfSupervisedGAN has no meaning
+        for."""
+        super().check_options(
+            packing=packing,
+            feature_matching=feature_matching,
+            unrolled_steps=unrolled_steps,
+            single_loss=single_loss,
+            **options,
+        )
         unsupported = {
-            "packing": self.packing > 1,
-            "feature_matching": self.feature_matching is not None,
-            "unrolled_steps": self.unrolled_steps > 0,
-            "single_loss": self.single_loss,
+            "packing": (packing, packing > 1),
+            "feature_matching": (
+                feature_matching,
+                feature_matching not in (None, False),
+            ),
+            "unrolled_steps": (unrolled_steps, unrolled_steps > 0),
+            "single_loss": (single_loss, bool(single_loss)),
         }
-        for argument, used in unsupported.items():
+        for argument, (value, used) in unsupported.items():
             if used:
                 raise ValueError(
                     f"`{argument}` is not available in a SelfSupervisedGAN: its "
                     "steps bypass the rotation losses. "
-                    f"Received: `{argument}={getattr(self, argument)!r}`."
+                    f"Received: `{argument}={value!r}`."
                 )
 
     def _build_compiled_state(self):

@@ -53,6 +53,7 @@ from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching
 __all__ = [
     "SemiSupervisedGAN",
     "build_semi_supervised_gan",
+    "check_preset",
     "real_logit",
     "real_probability",
     "supervised_loss",
@@ -485,6 +486,14 @@ class SemiSupervisedGAN(GAN):
         return {"accuracy": results["accuracy"]}
 
 
+def check_preset(preset):
+    """Raises a ValueError for the fields of `preset` that the semi-supervised GAN
+    has no option for (`build_semi_supervised_gan` checks this first)."""
+    reject_unsupported_fields(
+        preset, _UNSUPPORTED_PRESET_FIELDS, "The semi-supervised GAN"
+    )
+
+
 def build_semi_supervised_gan(
     preset, sample_shape, seed=None, d_optimizer=None, g_optimizer=None
 ):
@@ -506,11 +515,7 @@ def build_semi_supervised_gan(
     Returns:
         A compiled `SemiSupervisedGAN`.
     """
-    reject_unsupported_fields(
-        preset,
-        _UNSUPPORTED_PRESET_FIELDS,
-        "The semi-supervised GAN",
-    )
+    check_preset(preset)
     if preset.dataset not in data.BUILTIN_DATASETS:
         raise ValueError(
             "The semi-supervised GAN draws its labelled subset from a built-in "
