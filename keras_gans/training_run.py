@@ -405,6 +405,7 @@ def train(
             data_dir=data_dir,
             download=download,
             with_labels=recipe.num_classes is not None,  # A conditional GAN (T18).
+            num_classes=recipe.num_classes,  # Its labels must be in [0, K).
         )
     if _is_inpainting(recipe) and recipe.dataset in data.BUILTIN_DATASETS:
         # A8: the held-out completion error (centre hole) after every epoch.

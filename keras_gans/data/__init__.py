@@ -119,6 +119,7 @@ def load(
     data_dir=None,
     download=True,
     channels=3,
+    num_classes=None,
 ):
     """Loads a dataset by name as a batched, shuffled, prefetched `tf.data.Dataset`.
 
@@ -137,6 +138,9 @@ def load(
         with_labels: Yield `(images, labels)` instead of images.
         data_dir, download: tensorflow-datasets only (see `from_tfds`).
         channels: folders only: 1, 3 or 4.
+        num_classes: With labels: the classes the model has (a `ConditionalGAN`'s);
+            labels outside [0, num_classes) fail here, before training (a folder
+            with more class subfolders, a tfds dataset with more classes).
 
     Returns:
         A `tf.data.Dataset` of `[batch, h, w, c]` images in [-1, 1] (or `[batch, 2]`
@@ -144,7 +148,8 @@ def load(
         or of `(images, labels)`.
 
     Raises:
-        ValueError: for an unknown name (the message lists the built-ins) or bad data.
+        ValueError: for an unknown name (the message lists the built-ins), bad data
+            or labels outside [0, num_classes).
         DatasetUnavailableError: for a tfds dataset that is not on disk and cannot be
             downloaded.
     """
@@ -161,6 +166,7 @@ def load(
             shuffle=shuffle,
             seed=seed,
             sequences=name == "markov",
+            num_classes=num_classes,
         )
     if os.path.isdir(name):
         return from_directory(
@@ -171,6 +177,7 @@ def load(
             image_size=image_size or 64,
             channels=channels,
             with_labels=with_labels,
+            num_classes=num_classes,
         )
     if os.sep in name or name.startswith("."):
         raise ValueError(f"Image folder not found: {name!r}.")
@@ -185,6 +192,7 @@ def load(
             with_labels=with_labels,
             data_dir=data_dir,
             download=download,
+            num_classes=num_classes,
         )
     except ValueError as error:
         if "Unknown dataset" in str(error):

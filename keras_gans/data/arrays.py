@@ -59,13 +59,37 @@ def scale_to_unit_range(images, value_range=None):
     return np.clip(images, -1.0, 1.0)
 
 
-def _check_labels(labels, num_examples):
+def _check_class_labels(labels, num_classes):
+    """Raises a ValueError unless `labels` are integer classes in [0, num_classes).
+
+    Args:
+        labels: A NumPy array of labels.
+        num_classes: The number of classes, e.g. a `ConditionalGAN`'s.
+    """
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"Labels should be integer classes in [0, {num_classes}) "
+            f"(`num_classes={num_classes}`). Received labels of dtype {labels.dtype}."
+        )
+    outside = (labels < 0) | (labels >= num_classes)
+    if labels.size and np.any(outside):
+        raise ValueError(
+            f"Labels should be integer classes in [0, {num_classes}) "
+            f"(`num_classes={num_classes}`). Received labels in "
+            f"[{labels.min()}, {labels.max()}]: {int(np.sum(outside))} of "
+            f"{labels.size} are outside."
+        )
+
+
+def _check_labels(labels, num_examples, num_classes):
     labels = np.asarray(labels)
     if labels.ndim not in (1, 2) or len(labels) != num_examples:
         raise ValueError(
             f"Labels should have one entry per example: shape [{num_examples}] or "
             f"[{num_examples}, k]. Received labels of shape {labels.shape}."
         )
+    if num_classes is not None:
+        _check_class_labels(labels, num_classes)
     if np.issubdtype(labels.dtype, np.integer):
         return labels.astype("int32")
     if np.issubdtype(labels.dtype, np.floating):
@@ -84,6 +108,7 @@ def from_array(
     value_range=None,
     drop_remainder=True,
     sequences=False,
+    num_classes=None,
 ):
     """A batched, shuffled, prefetched `tf.data.Dataset` from a NumPy array.
 
@@ -100,10 +125,13 @@ def from_array(
             full batch, and every replica of a `tf.distribute` strategy an equal share).
         sequences: Read rank-3 `data` as sequences (e.g. one-hot rows) rather than
             grayscale images `[n, h, w]`.
+        num_classes: With labels: they must be integer classes in
+            [0, num_classes) (a `ConditionalGAN`'s classes).
 
     Raises:
         ValueError: for an empty array, a wrong rank, a batch larger than the data,
-            labels that do not match, or image values outside [-1, 1] after scaling.
+            labels that do not match (or lie outside [0, num_classes)), or image
+            values outside [-1, 1] after scaling.
     """
     data = np.asarray(data)
     if data.ndim == 0 or len(data) == 0:
@@ -153,7 +181,11 @@ def from_array(
             f"`batch_size={batch_size}` is larger than the dataset's {len(data)} "
             "examples, so no full batch exists. Use a smaller batch size."
         )
-    elements = data if labels is None else (data, _check_labels(labels, len(data)))
+    elements = (
+        data
+        if labels is None
+        else (data, _check_labels(labels, len(data), num_classes))
+    )
     dataset = tf.data.Dataset.from_tensor_slices(elements)
     if shuffle:
         dataset = dataset.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)

@@ -3,16 +3,34 @@
 tensorflow-datasets downloads a dataset once into its `data_dir` (by default
 `~/tensorflow_datasets`). Without a network, and with the data not prepared there,
 loading fails with `DatasetUnavailableError`, which names the dataset, the folder it
-looked in and how to prepare it elsewhere.
+looked in and how to prepare it elsewhere. Before downloading, a connection to the
+dataset's download hosts is tried with a short timeout, so an offline machine gets
+that error in seconds rather than after tensorflow-datasets' retries (minutes).
+
+An image folder is checked before training: every file is decoded once (in
+parallel), so an unreadable file is named at load time; a folder with fewer images
+than a batch, or without class subfolders when labels are asked for, is refused
+with the reason.
 """
 
 import os
+import socket
+import threading
+import urllib.parse
+import urllib.request
 
 import tensorflow as tf
 
 __all__ = ["DatasetUnavailableError", "from_directory", "from_tfds"]
 
 _SHUFFLE_BUFFER = 10_000
+# Seconds to wait for a connection to a download host before calling it unreachable.
+NETWORK_CHECK_TIMEOUT = 5.0
+# The file types an image folder is read for (those of
+# `keras.utils.image_dataset_from_directory`).
+IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+# How many undecodable files an error names.
+MAX_NAMED_FILES = 5
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -28,6 +46,41 @@ def _unavailable_message(name, data_dir, reason):
         f"then copy DIR to this machine and pass `data_dir=DIR` "
         f"(command line: --data-dir DIR)."
     )
+
+
+def _connection_error(host, timeout=NETWORK_CHECK_TIMEOUT):
+    """None when a TCP connection to `host` (port 443) opens within `timeout`
+    seconds; otherwise why not, as text. The name lookup counts in the timeout."""
+    outcome = []
+
+    def connect():
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            outcome.append(None)
+        except OSError as error:
+            outcome.append(str(error) or type(error).__name__)
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return outcome[0] if outcome else f"no connection within {timeout:g} s"
+
+
+def _unreachable_download_host(builder):
+    """`(host, reason)` for the first download host of a tfds builder that cannot
+    be reached, else None (also when the hosts are unknown or a proxy is set, which
+    this check cannot see through)."""
+    if any(scheme in urllib.request.getproxies() for scheme in ("https", "all")):
+        return None
+    hosts = sorted(
+        {urllib.parse.urlsplit(url).hostname for url in builder.url_infos or ()}
+        - {None}
+    )
+    for host in hosts:
+        reason = _connection_error(host)
+        if reason is not None:
+            return host, reason
+    return None
 
 
 def _image_and_label_keys(features, name):
@@ -57,6 +110,7 @@ def from_tfds(
     with_labels=False,
     data_dir=None,
     download=True,
+    num_classes=None,
 ):
     """A tensorflow-datasets image dataset as a batched pipeline in [-1, 1].
 
@@ -68,10 +122,15 @@ def from_tfds(
         with_labels: Yield `(images, labels)` (the dataset needs a "label" feature).
         data_dir: Where tfds keeps its data; default `~/tensorflow_datasets`.
         download: Download and prepare the dataset if it is not in `data_dir`.
+        num_classes: With labels: the classes the model has; a dataset with more
+            classes is refused.
 
     Raises:
-        ValueError: for a name tensorflow-datasets does not know.
-        DatasetUnavailableError: when the data is not prepared and cannot be downloaded.
+        ValueError: for a name tensorflow-datasets does not know, or more classes
+            than `num_classes`.
+        DatasetUnavailableError: when the data is not prepared and cannot be
+            downloaded (a download host that does not answer within
+            `NETWORK_CHECK_TIMEOUT` seconds counts as offline).
     """
     import tensorflow_datasets as tfds
 
@@ -89,6 +148,16 @@ def from_tfds(
                     name, builder.data_dir, "downloading is turned off"
                 )
             )
+        unreachable = _unreachable_download_host(builder)
+        if unreachable is not None:
+            host, reason = unreachable
+            raise DatasetUnavailableError(
+                _unavailable_message(
+                    name,
+                    builder.data_dir,
+                    f"its download host {host} cannot be reached ({reason})",
+                )
+            )
         try:
             builder.download_and_prepare()
         except (
@@ -104,6 +173,13 @@ def from_tfds(
         raise ValueError(
             f"The dataset {name!r} has no 'label' feature; use with_labels=False."
         )
+    if with_labels and num_classes is not None:
+        dataset_classes = builder.info.features[label_key].num_classes
+        if dataset_classes > num_classes:
+            raise ValueError(
+                f"The dataset {name!r} has {dataset_classes} classes (labels in "
+                f"[0, {dataset_classes})); the model has `num_classes={num_classes}`."
+            )
 
     def to_example(example):
         images = tf.cast(example[image_key], tf.float32) / 127.5 - 1.0
@@ -130,6 +206,68 @@ def from_tfds(
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
+def _top_level_images(path):
+    return [
+        entry
+        for entry in os.listdir(path)
+        if entry.lower().endswith(IMAGE_EXTENSIONS)
+        and os.path.isfile(os.path.join(path, entry))
+    ]
+
+
+def _check_class_folders(path):
+    """Labels come from subfolders: refuse a folder that has none."""
+    if any(os.path.isdir(os.path.join(path, entry)) for entry in os.listdir(path)):
+        return
+    raise ValueError(
+        f"Labels (a conditional model) come from class subfolders, and folder "
+        f"{path!r} has none: it holds {len(_top_level_images(path))} images at its "
+        f"top level. Put each class's images in a subfolder of its own ({path}/0/, "
+        f"{path}/1/, ...; the sorted subfolder names are labels 0, 1, ...), or "
+        "train an unconditional model (e.g. --preset dcgan)."
+    )
+
+
+def _undecodable(file_paths, channels):
+    """The files of `file_paths` that TensorFlow cannot decode as images (the
+    decoding `keras.utils.image_dataset_from_directory` does), decoded in parallel.
+    """
+
+    def decode(file_path):
+        image = tf.io.decode_image(
+            tf.io.read_file(file_path), channels=channels, expand_animations=False
+        )
+        # The shape is returned so that the decoding is not pruned from the graph.
+        return file_path, tf.shape(image)
+
+    decoded = (
+        tf.data.Dataset.from_tensor_slices(list(file_paths))
+        .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+        .ignore_errors()
+    )
+    readable = {file_path.decode() for file_path, _ in decoded.as_numpy_iterator()}
+    return [file_path for file_path in file_paths if file_path not in readable]
+
+
+def _check_files(path, file_paths, channels, batch_size):
+    if batch_size > len(file_paths):
+        raise ValueError(
+            f"Batches of {batch_size} images need at least {batch_size} images; "
+            f"folder {path!r} holds {len(file_paths)}, so no full batch exists (the "
+            "last incomplete batch is dropped). Use a smaller batch size "
+            "(command line: --batch-size) or add images."
+        )
+    unreadable = _undecodable(file_paths, channels)
+    if unreadable:
+        named = ", ".join(map(repr, unreadable[:MAX_NAMED_FILES]))
+        more = " ..." if len(unreadable) > MAX_NAMED_FILES else ""
+        raise ValueError(
+            f"{len(unreadable)} of the {len(file_paths)} files of image folder "
+            f"{path!r} cannot be decoded as images (corrupt, truncated or not an "
+            f"image): {named}{more}. Remove or replace them."
+        )
+
+
 def from_directory(
     path,
     batch_size=64,
@@ -138,11 +276,20 @@ def from_directory(
     image_size=64,
     channels=3,
     with_labels=False,
+    num_classes=None,
 ):
     """A folder of images (png, jpg, bmp, gif) as a batched pipeline in [-1, 1].
 
     With `with_labels=True` each subfolder is a class
-    (`keras.utils.image_dataset_from_directory`).
+    (`keras.utils.image_dataset_from_directory`; sorted names are labels 0, 1,
+    ...), and with `num_classes` there may be at most that many. Every file is
+    decoded once before the pipeline is returned, so a file that cannot be read
+    fails here, by name, instead of in the middle of training.
+
+    Raises:
+        ValueError: for a missing folder, no images, fewer images than
+            `batch_size`, a file that cannot be decoded, no class subfolders (with
+            labels) or more of them than `num_classes`.
     """
     import keras
 
@@ -153,6 +300,8 @@ def from_directory(
         raise ValueError(
             f"`channels` should be 1, 3 or 4. Received: `channels={channels}`."
         )
+    if with_labels:
+        _check_class_folders(path)
     try:
         dataset = keras.utils.image_dataset_from_directory(
             path,
@@ -165,6 +314,15 @@ def from_directory(
         )
     except ValueError as error:
         raise ValueError(f"No usable images in folder {path!r}: {error}") from error
+    if with_labels and num_classes is not None:
+        if len(dataset.class_names) > num_classes:
+            raise ValueError(
+                f"Folder {path!r} has {len(dataset.class_names)} class subfolders "
+                f"({', '.join(dataset.class_names)}), labels in "
+                f"[0, {len(dataset.class_names)}); the model has "
+                f"`num_classes={num_classes}`."
+            )
+    _check_files(path, dataset.file_paths, channels, batch_size)
 
     def scale(*element):
         images = element[0] / 127.5 - 1.0

@@ -46,6 +46,7 @@ import numbers
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from keras_gans import distribution
@@ -146,7 +147,8 @@ class ConditionalGAN(GAN):
             labels `[batch]`), images in [-1, 1].
         discriminator: A built Keras model `[images, labels] -> logits`, or
             `images -> [logits, class_logits]` with `auxiliary_classifier`.
-        num_classes: The number of classes K; labels are in [0, K).
+        num_classes: The number of classes K; labels are in [0, K) (a training
+            step with a label outside fails with an InvalidArgumentError).
         latent_dim: The latent shape without the batch axis. Defaults to the
             generator's first input.
         seed: Seed of the model's `SeedGenerator` (latents, labels and every other
@@ -330,7 +332,19 @@ class ConditionalGAN(GAN):
                 f"one-hot). Received labels of dtype {labels.dtype} and shape "
                 f"{tuple(labels.shape)}."
             )
-        return images, ops.reshape(ops.cast(labels, "int32"), (-1,))  # [batch]
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))  # [batch]
+        # Out-of-range labels would index past the class embeddings (or one-hot to
+        # zeros) without an error: fail the step instead.
+        message = (
+            f"A ConditionalGAN with `num_classes={self.num_classes}` takes labels in "
+            f"[0, {self.num_classes}); this batch holds a label outside that range."
+        )
+        checks = [
+            tf.debugging.assert_non_negative(labels, message=message),
+            tf.debugging.assert_less(labels, self.num_classes, message=message),
+        ]
+        with tf.control_dependencies(checks):
+            return images, tf.identity(labels)
 
     def _generate_batch(self, batch_size):
         labels = self.sample_labels(batch_size)

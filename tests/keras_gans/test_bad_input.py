@@ -7,9 +7,11 @@ import dataclasses
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import ops
+from PIL import Image
 
-from keras_gans import GAN, architectures, cli, data, presets
+from keras_gans import GAN, ConditionalGAN, architectures, cli, data, presets
 
 pytestmark = pytest.mark.tensorflow_only
 
@@ -149,3 +151,144 @@ def test_an_image_size_the_architecture_cannot_build_fails_at_once(
         "16, 28, 32, 64. Received: `image_size=1000`" in capsys.readouterr().err
     )
     assert not out.exists()
+
+
+# --- c: labels outside [0, num_classes) ------------------------------------------
+
+
+def _conditional_gan(num_classes):
+    from keras_gans.architectures import conditional_dcgan
+
+    return ConditionalGAN(
+        conditional_dcgan.conditional_dcgan_generator(
+            8, 1, num_classes=num_classes, latent_dim=4, width=4, seed=0
+        ),
+        conditional_dcgan.conditional_dcgan_discriminator(
+            8, 1, num_classes=num_classes, width=4, seed=0
+        ),
+        num_classes=num_classes,
+        seed=0,
+    )
+
+
+def test_a_conditional_step_fails_on_a_label_outside_its_classes():
+    gan = _conditional_gan(num_classes=3)
+    gan.compile()
+    images = np.zeros((8, 8, 8, 1), "float32")
+    labels = np.arange(8, dtype="int32")  # 0..7, but the classes are 0, 1, 2
+    # A tf.data pipeline that skips keras_gans.data's checks: the traced step fails.
+    batches = tf.data.Dataset.from_tensor_slices((images, labels)).batch(4)
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"`num_classes=3` takes labels in \[0, 3\)",
+    ):
+        gan.fit(batches, epochs=1, verbose=0)
+
+
+def test_the_data_pipeline_refuses_labels_outside_num_classes():
+    images = np.zeros((10, 8, 8, 1), "float32")
+    with pytest.raises(
+        ValueError,
+        match=r"integer classes in \[0, 3\).*Received labels in \[0, 9\]: 7 of 10",
+    ):
+        data.from_array(images, np.arange(10), batch_size=2, num_classes=3)
+    with pytest.raises(ValueError, match=r"Received labels in \[0, 9\]"):
+        data.load("digits", with_labels=True, num_classes=3)
+    data.load("digits", with_labels=True, num_classes=10)  # digits' own classes
+
+
+def test_a_conditional_preset_on_a_dataset_with_more_classes_fails_before_training(
+    tmp_path, capsys
+):
+    out = tmp_path / "run"
+    flags = ["--preset", "cgan", "--dataset", "stacked_digits", "--out", str(out)]
+    assert cli.main(["train", *flags]) == 1
+    assert (
+        r"error: Labels should be integer classes in [0, 10) (`num_classes=10`). "
+        "Received labels in [0, 99" in capsys.readouterr().err
+    )
+
+
+# --- i, j: image folders -------------------------------------------------------------
+
+
+def _image_folder(folder, count, size=8):
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        pixels = np.full((size, size, 3), index * 3 % 256, "uint8")
+        Image.fromarray(pixels).save(folder / f"{index:03d}.png")
+    return folder
+
+
+def test_a_corrupt_image_in_a_folder_is_named_before_training(tmp_path):
+    folder = _image_folder(tmp_path / "images", 6)
+    (folder / "002.png").write_bytes((folder / "002.png").read_bytes()[:30])
+    (folder / "notes.png").write_text("not an image")
+    with pytest.raises(ValueError) as error:
+        data.load(str(folder), batch_size=2, image_size=8)
+    message = str(error.value)
+    assert "2 of the 7 files of image folder" in message
+    assert "002.png" in message and "notes.png" in message
+    assert "Remove or replace them" in message
+
+
+def test_a_folder_smaller_than_a_batch_says_so(tmp_path, capsys):
+    folder = _image_folder(tmp_path / "images", 5)
+    out = tmp_path / "run"
+    assert cli.main(["train", "--dataset", str(folder), "--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert f"Batches of 64 images need at least 64 images; folder '{folder}' " in error
+    assert "holds 5" in error and "--batch-size" in error and "cardinality" not in error
+
+
+def test_a_conditional_preset_on_a_folder_without_class_subfolders_says_so(
+    tmp_path, capsys
+):
+    folder = _image_folder(tmp_path / "images", 70)
+    flags = ["--preset", "cgan", "--dataset", str(folder)]
+    assert cli.main(["train", *flags, "--out", str(tmp_path / "run")]) == 1
+    error = capsys.readouterr().err
+    assert "come from class subfolders, and folder" in error
+    assert "holds 70 images at its top level" in error and "--preset dcgan" in error
+    assert "No images found" not in error
+
+
+def test_a_folder_with_more_classes_than_the_model_is_refused(tmp_path):
+    for label in range(4):
+        _image_folder(tmp_path / "images" / f"class_{label}", 2)
+    with pytest.raises(ValueError, match="has 4 class subfolders .*`num_classes=3`"):
+        data.load(
+            str(tmp_path / "images"), batch_size=2, with_labels=True, num_classes=3
+        )
+
+
+# --- k: tensorflow-datasets offline ------------------------------------------------
+
+
+def test_an_offline_tfds_download_fails_in_seconds_with_the_prepare_command(
+    tmp_path, capsys, monkeypatch
+):
+    import tensorflow_datasets as tfds
+
+    from keras_gans.data import sources
+
+    checked = []
+
+    def unreachable(host, timeout=sources.NETWORK_CHECK_TIMEOUT):
+        checked.append(host)
+        return "[Errno -3] Temporary failure in name resolution"
+
+    def no_download(self, *args, **kwargs):
+        raise AssertionError("tfds tried to download although the host is offline")
+
+    monkeypatch.setattr(sources, "_connection_error", unreachable)
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", no_download)
+    for proxy in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(proxy, raising=False)
+    flags = ["--dataset", "mnist", "--data-dir", str(tmp_path / "tfds")]
+    assert cli.main(["train", *flags, "--out", str(tmp_path / "run")]) == 1
+    error = capsys.readouterr().err
+    assert checked == ["storage.googleapis.com"]
+    assert "error: The tensorflow-datasets dataset 'mnist' is not prepared" in error
+    assert "its download host storage.googleapis.com cannot be reached" in error
+    assert "download_and_prepare()" in error and "--data-dir DIR" in error

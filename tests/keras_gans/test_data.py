@@ -6,7 +6,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from keras_gans import data
-from keras_gans.data import builtin
+from keras_gans.data import builtin, sources
 
 pytestmark = pytest.mark.tensorflow_only
 
@@ -185,6 +185,8 @@ def test_tfds_download_failure_is_reported_with_what_is_missing(tmp_path, monkey
     def no_network(self, *args, **kwargs):
         raise ConnectionError("Failed to resolve 'storage.googleapis.com'")
 
+    # The quick pre-check of the download host passes (a flaky network).
+    monkeypatch.setattr(sources, "_connection_error", lambda host: None)
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", no_network)
     with pytest.raises(data.DatasetUnavailableError) as error:
         data.load("mnist", data_dir=str(tmp_path))
@@ -193,10 +195,12 @@ def test_tfds_download_failure_is_reported_with_what_is_missing(tmp_path, monkey
     assert "'mnist'" in message and str(tmp_path) in message
 
 
-def test_tfds_image_dataset_is_scaled_batched_and_labelled():
-    # tfds's own mock generates examples that follow the dataset's real feature spec.
+def test_tfds_image_dataset_is_scaled_batched_and_labelled(monkeypatch):
+    # tfds's own mock generates examples that follow the dataset's real feature spec;
+    # it replaces the download, not the check that the download host answers.
     import tensorflow_datasets as tfds
 
+    monkeypatch.setattr(sources, "_connection_error", lambda host: None)
     with tfds.testing.mock_data(num_examples=20):
         images, labels = _first_batch(
             data.load("mnist", batch_size=8, with_labels=True, seed=0)
