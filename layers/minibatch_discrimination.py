@@ -33,6 +33,16 @@ class MinibatchDiscrimination(keras.layers.Layer):
     `tf.distribute.MirroredStrategy`, each replica's share of the global batch.
     The statistics are computed in float32 whatever the layer's dtype policy.
 
+    A batch of one has no other sample to compare with, so the layer refuses
+    it (ValueError) whenever the batch size is known when it is called or
+    traced (always on JAX). Under TensorFlow a function traced with an unknown
+    batch size cannot check it: there a batch of one gets o = 0 in every row,
+    the empty sum, which is the value of a sample far from all others. This is
+    what `predict` gives the last row of 33 with `batch_size=32`; score
+    samples in batches of at least 2 (e.g. a batch size that divides their
+    number). The features of any sample depend on the rest of its batch, so
+    scores from different batch compositions differ.
+
     Args:
         num_kernels: positive int, B: the number of minibatch features added.
         kernel_dim: positive int, C: the size of each projected row.
@@ -41,7 +51,8 @@ class MinibatchDiscrimination(keras.layers.Layer):
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
-        inputs: float tensor `[batch, features]` with a batch of at least 2.
+        inputs: float tensor `[batch, features]` with a batch of at least 2
+            (see above for a batch of one whose size is not known statically).
         training: unused; the layer behaves the same in training and inference.
 
     Returns:

@@ -130,3 +130,23 @@ class TestMinibatchDiscrimination(TestCase):
         hidden = MinibatchDiscrimination(num_kernels=3, kernel_dim=2)(inputs)
         model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
         self.run_model_saving_test(model, features)
+
+    def test_a_batch_of_one_of_unknown_size_gets_the_empty_sum(self):
+        # The last row of predict(33 rows, batch_size=32) is a batch of one.
+        features = np.random.default_rng(8).normal(size=(33, 3)).astype("float32")
+        inputs = keras.Input((3,))
+        layer = MinibatchDiscrimination(num_kernels=2, kernel_dim=2)
+        model = keras.Model(inputs, layer(inputs))
+        if keras.backend.backend() != "tensorflow":  # static shapes: checked
+            with pytest.raises(ValueError, match="a batch of 1"):
+                model.predict(features, batch_size=32, verbose=0)
+            return
+        # TensorFlow traces the batch of one with an unknown batch size: there is
+        # no other sample, so the sum over them is 0 (documented behaviour).
+        output = model.predict(features, batch_size=32, verbose=0)
+        np.testing.assert_array_equal(
+            output[32], np.concatenate([features[32], [0, 0]])
+        )
+        np.testing.assert_allclose(
+            output[:32], ops.convert_to_numpy(layer(features[:32])), rtol=1e-5
+        )
