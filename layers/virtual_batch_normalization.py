@@ -43,8 +43,11 @@ class VirtualBatchNormalization(keras.layers.Layer):
     splitting a raw batch that already carries the reference rows across
     replicas would leave them on the first replica only. An input with no
     more than `reference_size` rows raises a `ValueError` whenever its batch
-    size is known when the layer is called or traced (an unknown batch size
-    inside a compiled function cannot be checked).
+    size is known when the layer is called or traced (always on JAX). Inside a
+    TensorFlow function traced with an unknown batch size, the rows are
+    counted when it runs: such an input then fails with an
+    `InvalidArgumentError` at the layer's `reference_batch_and_an_example/Slice`
+    op, "Expected size[0] in [0, rows], but got reference_size + 1".
 
     Args:
         reference_size: Positive integer N, the number of leading rows of the
@@ -171,10 +174,16 @@ class VirtualBatchNormalization(keras.layers.Layer):
         example_axes = tuple(a for a in range(1, rank) if a != feature_axis)
         reference_axes = (0, *example_axes)
 
+        # A batch size unknown when traced (TensorFlow) is checked when the
+        # layer runs: slicing exactly N + 1 rows fails on an input with fewer.
+        with keras.name_scope("reference_batch_and_an_example"):
+            head = ops.slice(
+                x, (0,) * rank, (self.reference_size + 1, *ops.shape(x)[1:])
+            )  # [N + 1, ...]
         # Centring every row on the reference mean changes no variance and
         # keeps E[x^2] - E[x]^2 accurate when features have a large offset.
         reference_mean = ops.mean(
-            x[: self.reference_size], axis=reference_axes, keepdims=True
+            head[: self.reference_size], axis=reference_axes, keepdims=True
         )  # [1, ...] with 1 on every averaged axis
         centered = x - reference_mean
         reference = centered[: self.reference_size]  # [N, ...]

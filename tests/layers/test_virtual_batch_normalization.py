@@ -168,6 +168,33 @@ class TestVirtualBatchNormalizationOracles:
         with pytest.raises(ValueError, match=r"reference_size=8.*5 rows"):
             layer(np.zeros((5, 3), dtype="float32"))
 
+    def test_too_few_rows_fail_in_a_compiled_function(self):
+        layer = VirtualBatchNormalization(reference_size=8)
+        layer.build((None, 4, 3))
+        rows = np.zeros((9, 4, 3), dtype="float32")
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            # The batch size is unknown when traced: the rows are counted at run
+            # time, and 8 reference rows + 1 example is the least that passes.
+            call = tf.function(
+                layer, input_signature=[tf.TensorSpec((None, None, 3), "float32")]
+            )
+            assert tuple(call(rows).shape) == (9, 4, 3)
+            with pytest.raises(
+                tf.errors.InvalidArgumentError,
+                match=r"Expected size\[0\] in \[0, 5\], but got 9[\s\S]*"
+                "reference_batch_and_an_example/Slice",
+            ):
+                call(rows[:5])
+        elif keras.backend.backend() == "jax":
+            import jax
+
+            # Traced shapes are static: the call-time check names both numbers.
+            assert tuple(jax.jit(layer)(rows).shape) == (9, 4, 3)
+            with pytest.raises(ValueError, match=r"reference_size=8.*5 rows"):
+                jax.jit(layer)(rows[:5])
+
     @pytest.mark.parametrize(
         "kwargs, name",
         [
