@@ -1,10 +1,14 @@
 """Failure detectors (T20): warn (and optionally stop) when training goes wrong.
 
-The symptoms a GAN practitioner watches for (seed 003, section 8):
+The symptoms a GAN practitioner watches for (catalogue T20):
 - **discriminator wins**: D's loss goes to 0, so G's gradients vanish (saturating
   losses) or explode;
 - **exploding gradients**: a player's gradient norm above 100;
 - **non-finite values**: a loss, penalty or gradient norm is NaN or Inf;
+- **diverged**: a loss (a log ending in "loss") or the mean logits (`real_logits`,
+  `fake_logits`) beyond ±1e6 (`divergence_threshold`) while still finite. Healthy
+  runs stay orders of magnitude below that (a sigmoid saturates at |logit| ~ 17), so
+  such values mean the updates have blown up, typically a learning rate far too high;
 - **mode collapse**: generated samples much less diverse than real ones, measured as
   the mean pairwise distance of a fixed batch of samples over that of real samples.
 
@@ -12,7 +16,11 @@ Each symptom is reported the first time it appears in a run, as a
 `TrainingFailureWarning` naming the symptom, the value, the threshold, the epoch and the
 step (later occurrences are recorded in `reported` without a new warning); symptoms
 listed in `stop_on` also end training (`model.stop_training`) at the end of the batch or
-epoch. The gradient-norm threshold of 100 is the catalogue's rule of thumb: a DCGAN
+epoch, and symptoms listed in `raise_on` raise `TrainingFailureError` instead (at once,
+so the epoch-end callbacks never save the broken state: the newest checkpoint stays the
+last good one). The command line's run raises on "diverged".
+
+The gradient-norm threshold of 100 is the catalogue's rule of thumb: a DCGAN
 discriminator's batch-norm layers commonly reach norms of 100-200 in healthy runs, so
 treat that warning as a prompt to look at the curves, not as a failure.
 """
@@ -24,17 +32,41 @@ import keras
 import numpy as np
 
 __all__ = [
+    "DIVERGENCE_THRESHOLD",
     "SYMPTOMS",
     "FailureDetector",
+    "TrainingFailureError",
     "TrainingFailureWarning",
     "mean_pairwise_distance",
 ]
 
-SYMPTOMS = ("discriminator_wins", "exploding_gradients", "non_finite", "mode_collapse")
+SYMPTOMS = (
+    "discriminator_wins",
+    "exploding_gradients",
+    "non_finite",
+    "diverged",
+    "mode_collapse",
+)
+# "diverged": a loss or mean logit beyond ±this (see the module docstring).
+DIVERGENCE_THRESHOLD = 1e6
+# The logs whose magnitude "diverged" watches besides the losses.
+_LOGIT_LOGS = ("real_logits", "fake_logits")
 
 
 class TrainingFailureWarning(UserWarning):
     """A GAN training failure symptom (see `FailureDetector`)."""
+
+
+class TrainingFailureError(RuntimeError):
+    """Training stopped on a symptom in `FailureDetector(raise_on=...)`.
+
+    Attributes:
+        symptom: The symptom's name, from `SYMPTOMS`.
+    """
+
+    def __init__(self, symptom, message):
+        super().__init__(message)
+        self.symptom = symptom
 
 
 def mean_pairwise_distance(samples):
@@ -64,6 +96,12 @@ class FailureDetector(keras.callbacks.Callback):
             pairwise distance is below this fraction of the real samples'.
         num_samples: Generated samples per collapse check (fixed seed).
         stop_on: Symptoms (names from `SYMPTOMS`) that also stop training.
+        divergence_threshold: "diverged" when the magnitude of a loss or of the
+            mean logits exceeds this.
+        raise_on: Symptoms that raise `TrainingFailureError` at once instead of
+            warning (they end `fit` before any epoch-end callback saves).
+        checkpoint_hint: Text added to that error (e.g. where the last good
+            checkpoint is).
     """
 
     def __init__(
@@ -74,13 +112,21 @@ class FailureDetector(keras.callbacks.Callback):
         diversity_ratio_threshold=0.1,
         num_samples=256,
         stop_on=("non_finite",),
+        divergence_threshold=DIVERGENCE_THRESHOLD,
+        raise_on=(),
+        checkpoint_hint="",
     ):
         super().__init__()
-        unknown = set(stop_on) - set(SYMPTOMS)
-        if unknown:
+        for argument, symptoms in (("stop_on", stop_on), ("raise_on", raise_on)):
+            if set(symptoms) - set(SYMPTOMS):
+                raise ValueError(
+                    f"`{argument}` should name symptoms from {SYMPTOMS}. "
+                    f"Received: `{argument}={tuple(symptoms)!r}`."
+                )
+        if not divergence_threshold > 0:
             raise ValueError(
-                f"`stop_on` should name symptoms from {SYMPTOMS}. "
-                f"Received: `stop_on={tuple(stop_on)!r}`."
+                "`divergence_threshold` should be a positive number. "
+                f"Received: `divergence_threshold={divergence_threshold!r}`."
             )
         if real_samples is not None and len(real_samples) < 2:
             raise ValueError(
@@ -92,6 +138,9 @@ class FailureDetector(keras.callbacks.Callback):
         self.diversity_ratio_threshold = diversity_ratio_threshold
         self.num_samples = num_samples
         self.stop_on = tuple(stop_on)
+        self.divergence_threshold = divergence_threshold
+        self.raise_on = tuple(raise_on)
+        self.checkpoint_hint = checkpoint_hint
         self.real_diversity = (
             None if real_samples is None else mean_pairwise_distance(real_samples)
         )
@@ -106,6 +155,11 @@ class FailureDetector(keras.callbacks.Callback):
             return  # Recorded once per epoch and symptom ...
         first = all(s != symptom for _, s, _ in self.reported)
         self.reported.append((self._epoch, symptom, message))
+        if symptom in self.raise_on:
+            hint = self.checkpoint_hint
+            raise TrainingFailureError(
+                symptom, f"Training stopped ({symptom}): {message} {hint}".strip()
+            )
         if first:  # ... and warned about once per run.
             warnings.warn(f"{symptom}: {message}", TrainingFailureWarning, stacklevel=2)
         if symptom in self.stop_on:
@@ -121,6 +175,15 @@ class FailureDetector(keras.callbacks.Callback):
             value = float(np.mean(value))
             if not math.isfinite(value):
                 self._report("non_finite", f"`{name}` is {value} at {where}.")
+            elif (name.endswith("loss") or name in _LOGIT_LOGS) and abs(
+                value
+            ) > self.divergence_threshold:
+                self._report(
+                    "diverged",
+                    f"`{name}` is {value:.4g}, beyond ±{self.divergence_threshold:g}, "
+                    f"at {where}: the updates have blown up (is a learning rate far "
+                    "too high?).",
+                )
             elif name.endswith("grad_norm") and value > self.gradient_norm_threshold:
                 self._report(
                     "exploding_gradients",

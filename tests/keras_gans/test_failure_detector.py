@@ -9,7 +9,10 @@ import pytest
 
 from keras_gans import GAN, architectures
 from keras_gans.callbacks import FailureDetector, TrainingFailureWarning
-from keras_gans.callbacks.failure_detector import mean_pairwise_distance
+from keras_gans.callbacks.failure_detector import (
+    TrainingFailureError,
+    mean_pairwise_distance,
+)
 
 
 class _FakeModel:
@@ -54,6 +57,8 @@ def test_healthy_training_reports_nothing():
         ({**HEALTHY, "g_grad_norm": 250.0}, "exploding_gradients", "`g_grad_norm`"),
         ({**HEALTHY, "gp": float("nan")}, "non_finite", "`gp` is nan"),
         ({**HEALTHY, "g_loss": float("inf")}, "non_finite", "`g_loss` is inf"),
+        ({**HEALTHY, "d_loss": 1.3e14}, "diverged", "`d_loss` is 1.3e+14, beyond"),
+        ({**HEALTHY, "real_logits": -2e7}, "diverged", "`real_logits` is -2e+07"),
     ],
 )
 def test_each_symptom_is_named_once_per_run(logs, symptom, words):
@@ -80,6 +85,28 @@ def test_symptoms_in_stop_on_stop_training():
     with pytest.warns(TrainingFailureWarning):
         _run(detector, model, [{**HEALTHY, "d_grad_norm": 1e3}])
     assert model.stop_training
+
+
+def test_symptoms_in_raise_on_raise_at_once_with_the_hint():
+    detector = FailureDetector(
+        raise_on=("diverged",), checkpoint_hint="The last good checkpoint is in x."
+    )
+    logs = [HEALTHY, {**HEALTHY, "g_loss": -4e9}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # raised instead of warned
+        with pytest.raises(TrainingFailureError) as error:
+            _run(detector, _FakeModel(), logs)
+    assert error.value.symptom == "diverged"
+    assert str(error.value) == (
+        "Training stopped (diverged): `g_loss` is -4e+09, beyond ±1e+06, at epoch 1, "
+        "step 2: the updates have blown up (is a learning rate far too high?). "
+        "The last good checkpoint is in x."
+    )
+    # Large but healthy-scale values pass: the bound is DIVERGENCE_THRESHOLD.
+    quiet = FailureDetector(raise_on=("diverged",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _run(quiet, _FakeModel(), [{**HEALTHY, "fake_logits": 0.99 * 1e6}])
 
 
 def test_the_wasserstein_critic_loss_has_no_floor_to_check():
@@ -124,5 +151,9 @@ def test_a_gan_fit_with_a_constant_generator_reports_collapse():
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="`stop_on` should name symptoms"):
         FailureDetector(stop_on=("bored",))
+    with pytest.raises(ValueError, match="`raise_on` should name symptoms"):
+        FailureDetector(raise_on=("bored",))
+    with pytest.raises(ValueError, match="`divergence_threshold=0`"):
+        FailureDetector(divergence_threshold=0)
     with pytest.raises(ValueError, match="at least 2 samples"):
         FailureDetector(real_samples=np.zeros((1, 2)))
