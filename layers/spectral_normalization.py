@@ -1,7 +1,10 @@
 """Spectral normalization as a reparameterisation W / sigma(W) that keeps W stored."""
 
+import warnings
+
 import keras
 from keras import ops
+from keras.src.backend.common.symbolic_scope import in_symbolic_scope
 
 # Wrapped layers whose kernel is laid out [..spatial.., out_channels, in_channels]:
 # the output axis is -2 and has to be moved last before flattening.
@@ -120,7 +123,7 @@ class SpectralNormalization(keras.layers.Wrapper):
     >>> import keras
     >>> import numpy as np
     >>> x = np.random.normal(size=(4, 8, 8, 3)).astype("float32")
-    >>> tuple(SpectralNormalization(keras.layers.Conv2D(6, 3))(x).shape)
+    >>> tuple(SpectralNormalization(keras.layers.Conv2D(6, 3))(x, training=True).shape)
     (4, 6, 6, 6)
 
     Reference:
@@ -156,6 +159,7 @@ class SpectralNormalization(keras.layers.Wrapper):
         # still autocasts under its own policy.
         self.autocast = False
         self._without_autocast = _WithoutAutocast()
+        self._warned_training_unset = False
 
     def _kernel_variable(self):
         for name in ("kernel", "embeddings"):
@@ -215,6 +219,23 @@ class SpectralNormalization(keras.layers.Wrapper):
         return values, u
 
     def call(self, inputs, training=None):
+        if (
+            training is None
+            and not self._warned_training_unset
+            and not in_symbolic_scope()  # Keras building a model: not a real call
+        ):
+            # Once per layer: a hand-written train step that calls D without
+            # `training=True` (as many tutorials do) never advances `u`, so sigma
+            # stays at its first, too small estimate and D is not 1-Lipschitz.
+            self._warned_training_unset = True
+            warnings.warn(
+                f"SpectralNormalization {self.name!r} was called without a "
+                "`training` argument, so it runs in inference mode: its power "
+                "iteration does not advance and sigma(W) stays stale. Call the "
+                "discriminator with `training=True` in a training step (`fit` "
+                "does), or `training=False` for inference, to silence this.",
+                stacklevel=1,  # Keras' call machinery lies between here and the user
+            )
         values, u = self._without_autocast(self.u, function=self._power_iteration)
         state_mapping = list(zip(self.layer.variables, values, strict=True))
         with keras.StatelessScope(

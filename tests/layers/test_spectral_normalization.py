@@ -159,7 +159,12 @@ class TestSpectralNormalizationOracles:
         W = paper_matrix(wrapper.layer)
 
         wrapper(inputs, training=False)
-        wrapper(inputs)
+        # Without `training` (a hand-written train step that forgets it): inference
+        # mode, and a warning, once per layer.
+        with pytest.warns(UserWarning, match="without a `training` argument") as caught:
+            wrapper(inputs)
+            wrapper(inputs)
+        assert len(caught) == 1
         np.testing.assert_array_equal(np.asarray(wrapper.u), u_start)
 
         wrapper(inputs, training=True)
@@ -173,12 +178,14 @@ class TestSpectralNormalizationOracles:
     def test_normalized_kernel_has_unit_spectral_norm_after_training_calls(self):
         wrapper = SpectralNormalization(keras.layers.Dense(6, use_bias=False), seed=2)
         inputs = np.random.RandomState(2).normal(size=(4, 10)).astype("float32")
-        wrapper(inputs)
+        wrapper(inputs, training=False)
         kernel_before = np.asarray(wrapper.layer.kernel).copy()
         for _ in range(60):
             wrapper(inputs, training=True)
         # On the identity the Dense layer outputs its (normalised) kernel.
-        normalized_kernel = np.asarray(wrapper(np.eye(10, dtype="float32")))
+        normalized_kernel = np.asarray(
+            wrapper(np.eye(10, dtype="float32"), training=False)
+        )
         largest = np.linalg.svd(normalized_kernel, compute_uv=False)[0]
         np.testing.assert_allclose(largest, 1.0, atol=1e-4)
         np.testing.assert_array_equal(np.asarray(wrapper.layer.kernel), kernel_before)
@@ -241,7 +248,7 @@ class TestSpectralNormalizationOracles:
             power_iterations=50,
         )
         inputs = np.random.RandomState(3).normal(size=(5, 4)).astype("float32")
-        outputs = np.asarray(wrapper(inputs))
+        outputs = np.asarray(wrapper(inputs, training=False))
         kernel = np.asarray(wrapper.layer.kernel)
         bias = np.asarray(wrapper.layer.bias)
         largest = np.linalg.svd(kernel, compute_uv=False)[0]
@@ -254,7 +261,7 @@ class TestSpectralNormalizationOracles:
         theirs = keras.layers.SpectralNormalization(
             keras.layers.Dense(6, use_bias=False)
         )
-        ours(inputs)
+        ours(inputs, training=False)
         theirs(inputs)
         theirs.layer.kernel.assign(ours.layer.kernel)
         kernel = np.asarray(ours.layer.kernel).copy()
@@ -284,7 +291,7 @@ class TestSpectralNormalizationOracles:
             power_iterations=50,
         )
         inputs = np.random.RandomState(5).normal(size=(4, 5)).astype("float32")
-        outputs = np.asarray(wrapper(inputs))
+        outputs = np.asarray(wrapper(inputs, training=False))
         (loss,) = wrapper.losses
         # Keras divides the activity loss by the batch size.
         np.testing.assert_allclose(np.asarray(loss), np.sum(outputs**2) / 4, rtol=1e-5)
@@ -313,7 +320,7 @@ class TestSpectralNormalizationOracles:
         wrapper = SpectralNormalization(
             keras.layers.Dense(5, use_bias=False), power_iterations=2, seed=4
         )
-        wrapper(inputs)
+        wrapper(inputs, training=False)
         u_start = np.asarray(wrapper.u).copy()
         (gradient,) = weighted_sum_gradients(
             wrapper, inputs, output_weights, training=True
@@ -351,7 +358,7 @@ class TestSpectralNormalizationOracles:
 
     def test_dtype_policy_defaults_to_the_wrapped_layers(self):
         wrapper = SpectralNormalization(keras.layers.Dense(2, dtype="mixed_float16"))
-        outputs = wrapper(np.ones((3, 4), dtype="float32"))
+        outputs = wrapper(np.ones((3, 4), dtype="float32"), training=False)
         assert wrapper.compute_dtype == "float16"
         assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
 
@@ -384,6 +391,8 @@ def wrapped(make_layer):
     return make
 
 
+# The harness calls layers as `layer(x)`, without `training`.
+@pytest.mark.filterwarnings("ignore:SpectralNormalization .* without a `training`")
 class TestSpectralNormalizationHarness(TestCase):
     def test_layer_with_dense(self):
         self.run_layer_test(
@@ -433,3 +442,44 @@ def test_a_model_of_spectrally_normalized_layers_reports_built():
         [keras.Input((4,)), SpectralNormalization(keras.layers.Dense(3))]
     )
     assert all(layer.built for layer in model._flatten_layers())
+
+
+@pytest.mark.tensorflow_only
+def test_a_train_step_that_forgets_training_true_is_warned_and_sigma_goes_stale():
+    """A keras-io-style `train_step` calling D without `training=True`: one warning
+    (at trace time), and `u` never moves, so sigma stays below the true spectral
+    norm; with `training=True` sigma reaches it."""
+    import tensorflow as tf
+
+    def train(training):
+        discriminator = SpectralNormalization(
+            keras.layers.Dense(8, use_bias=False), seed=3
+        )
+        inputs = np.random.RandomState(7).normal(size=(16, 12)).astype("float32")
+        discriminator(inputs, training=False)  # build
+        u_start = np.asarray(discriminator.u).copy()
+
+        @tf.function
+        def step():
+            outputs = (
+                discriminator(inputs, training=True)
+                if training
+                else discriminator(inputs)
+            )
+            return tf.reduce_mean(outputs)
+
+        for _ in range(30):
+            step()
+        return discriminator, u_start
+
+    with pytest.warns(UserWarning, match="without a `training` argument") as caught:
+        stale, u_start = train(training=False)
+    assert len(caught) == 1
+    np.testing.assert_array_equal(np.asarray(stale.u), u_start)
+    trained, _ = train(training=True)
+    W = paper_matrix(trained.layer)
+    largest = np.linalg.svd(W, compute_uv=False)[0]
+    _, _, sigma_trained = numpy_power_iteration(W, np.asarray(trained.u), 1)
+    _, _, sigma_stale = numpy_power_iteration(W, u_start, 1)
+    np.testing.assert_allclose(sigma_trained, largest, rtol=1e-4)
+    assert sigma_stale < 0.99 * largest
