@@ -253,7 +253,11 @@ def build_parser():
         help="a run folder, a generator.keras or a GAN .keras file",
     )
     sample.add_argument("--num", type=_positive_int, default=64)
-    sample.add_argument("--out", default="samples.png")
+    sample.add_argument(
+        "--out",
+        help="the picture to write (default: RUN_DIR/samples/sample.png when --model "
+        "is a run folder or a file in one, else ./samples.png)",
+    )
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument(
         "--truncation",
@@ -271,6 +275,7 @@ def main(argv=None):
     # machinery.
     from keras_gans import training_run
     from keras_gans.callbacks import NonFiniteLossError
+    from keras_gans.callbacks.failure_detector import TrainingFailureError
     from keras_gans.data import DatasetUnavailableError
 
     if arguments.command == "evaluate":
@@ -312,7 +317,12 @@ def main(argv=None):
                 truncation=arguments.truncation,
             )
             print(f"Wrote {path}")
-    except (NonFiniteLossError, DatasetUnavailableError, ValueError) as error:
+    except (
+        NonFiniteLossError,
+        TrainingFailureError,
+        DatasetUnavailableError,
+        ValueError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -45,6 +45,7 @@ import numpy as np
 
 from keras_gans import data as gan_data
 from keras_gans import metrics as gan_metrics
+from keras_gans._files import load_model_file, prepare_output_file
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.models.coarse_to_refine import CoarseToRefineGAN
 
@@ -307,9 +308,9 @@ def resolve_extractor(extractor="auto", dataset=None, resize=None):
     """
     if isinstance(extractor, str):
         if extractor.endswith(".keras"):
-            if not os.path.isfile(extractor):
-                raise ValueError(f"Feature extractor file not found: {extractor!r}.")
-            return _CallableExtractor(keras.models.load_model(extractor))
+            return _CallableExtractor(
+                load_model_file(extractor, what="Feature extractor file")
+            )
         name = _default_extractor_name(dataset) if extractor == "auto" else extractor
         if name == "digits":
             return _DigitsExtractor(resize=resize)
@@ -692,14 +693,12 @@ def _load_model(path):
         for name in ("model.keras", "generator.keras"):
             candidate = os.path.join(path, name)
             if os.path.isfile(candidate):
-                return keras.models.load_model(candidate), candidate
+                return load_model_file(candidate), candidate
         raise ValueError(
             f"No model.keras or generator.keras in {path!r}: is it a finished run "
             "folder?"
         )
-    if not os.path.isfile(path):
-        raise ValueError(f"Model file not found: {path!r}.")
-    return keras.models.load_model(path), path
+    return load_model_file(path), path
 
 
 def generate_samples(model, num_samples, seed=0, batch_size=GENERATION_BATCH_SIZE):
@@ -762,7 +761,8 @@ def evaluate(
         split: The real split compared with ("test": held out from training).
         resize: How digits were enlarged for training ("pad", "bilinear",
             "nearest"); default: the run's, else "bilinear".
-        out: Write the report as JSON to this path.
+        out: Write the report as JSON to this file (checked, and its folder made,
+            before anything is computed).
         kid_subsets, kid_subset_size, inception_score_splits, precision_recall_k,
             mode_classifier: See `SampleEvaluator`.
         data_dir, download: tensorflow-datasets only.
@@ -775,7 +775,8 @@ def evaluate(
 
     Raises:
         ValueError: for unknown metric or extractor names, a metric the dataset
-            cannot give, a missing model, an inpainting model, the "markov"
+            cannot give, a missing model or one that is not a complete `.keras`
+            file, an `out` that is a folder, an inpainting model, the "markov"
             sequences or a shape mismatch.
         FeatureExtractorUnavailableError: for InceptionV3 offline.
     """
@@ -785,6 +786,8 @@ def evaluate(
     _check_positive_int("num_samples", num_samples)
     if num_real_samples is not None:
         _check_positive_int("num_real_samples", num_real_samples)
+    if out is not None:  # Before the metrics are computed, so none are lost.
+        prepare_output_file(out, "evaluation.json")
     config = {}
     model_path = None
     if isinstance(model, str | os.PathLike):
@@ -860,8 +863,6 @@ def evaluate(
         "keras_gans_version": keras_gans.__version__,
     }
     if out is not None:
-        folder = os.path.dirname(os.path.abspath(out))
-        os.makedirs(folder, exist_ok=True)
         with open(out, "w") as file:
             json.dump(report, file, indent=2, allow_nan=True)
     return report

@@ -45,6 +45,7 @@ from keras import ops
 from keras_gans import architectures, data, plotting, presets, pseudo_labels
 from keras_gans import callbacks as gan_callbacks
 from keras_gans._checks import check_integer
+from keras_gans._files import load_model_file, prepare_output_file
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.data.labelled_subset import semi_supervised_dataset
 from keras_gans.latent import truncated_normal
@@ -352,6 +353,8 @@ def train(
     Raises:
         NonFiniteLossError: when a loss turns NaN or Inf; the newest checkpoint in
             `out/checkpoints` is the last good one.
+        TrainingFailureError: when a loss or the mean logits pass ±1e6 (the
+            "diverged" symptom of `FailureDetector`), likewise.
     """
     recipe = presets.get(preset) if isinstance(preset, str) else preset
     overrides = {
@@ -467,12 +470,17 @@ def train(
                 f"The last good checkpoints are in {paths['checkpoints']!r}."
             )
         ),
-        # Warns (stderr) on the failure symptoms of T20.
+        # Warns (stderr) on the failure symptoms of T20; a diverged run (losses or
+        # logits beyond ±1e6) raises before anything saves it.
         gan_callbacks.FailureDetector(
             # The collapse check samples latents: an inpainting model has none.
             real_samples=None
             if _is_inpainting(recipe)
-            else _images(next(iter(train_data.take(1)))).numpy()
+            else _images(next(iter(train_data.take(1)))).numpy(),
+            raise_on=("diverged",),
+            checkpoint_hint=(
+                f"The last good checkpoints are in {paths['checkpoints']!r}."
+            ),
         ),
         keras.callbacks.BackupAndRestore(paths["backup"]),
         gan_callbacks.RollingCheckpoint(
@@ -520,7 +528,7 @@ def train(
 
 def load_generator(path):
     """The generator of a run folder, a `generator.keras`, or a saved GAN's `.keras`
-    file."""
+    file (a `.h5`, truncated or non-model file fails with what it is)."""
     if os.path.isdir(path):
         candidate = os.path.join(path, "generator.keras")
         if not os.path.exists(candidate):
@@ -530,18 +538,33 @@ def load_generator(path):
                 f"{os.path.join(path, 'checkpoints')!r})"
             )
         path = candidate
-    if not os.path.exists(path):
-        raise ValueError(f"Model file not found: {path!r}.")
-    model = keras.models.load_model(path)
+    model = load_model_file(path)
     return getattr(model, "sampling_generator", model)
 
 
-def sample(model_path, num=64, out="samples.png", seed=0, truncation=None):
+SAMPLE_FILE = "sample.png"  # `sample`'s default picture, in RUN_DIR/samples/.
+
+
+def _default_sample_path(model_path):
+    """Where `sample` writes by default: `RUN_DIR/samples/sample.png` when
+    `model_path` is a run folder or a file in one, else `./samples.png`."""
+    folder = _run_folder(model_path)
+    if folder is None:
+        return "samples.png"
+    return os.path.join(folder, "samples", SAMPLE_FILE)
+
+
+def sample(model_path, num=64, out=None, seed=0, truncation=None):
     """Writes `num` samples of a trained generator to `out` (a grid or a scatter
-    plot); `truncation` draws the latents with the truncation trick (T17). A
-    conditional generator (T18) draws classes 0, 1, ... in turn, one per column. An
-    inpainting run (A8) completes `num` held-out images (chosen with `seed`) in a
-    centre hole instead: rows of input, coarse, completed, original."""
+    plot; default `RUN_DIR/samples/sample.png` for a run folder or a file in one,
+    else `./samples.png`; its folder is made if missing);
+    `truncation` draws the latents with the truncation trick (T17). A conditional
+    generator (T18) draws classes 0, 1, ... in turn, one per column. An inpainting
+    run (A8) completes `num` held-out images (chosen with `seed`) in a centre hole
+    instead: rows of input, coarse, completed, original. Returns the path written.
+    """
+    out = _default_sample_path(model_path) if out is None else out
+    prepare_output_file(out, SAMPLE_FILE)  # Before loading or sampling anything.
     if _run_config(model_path).get("architecture") == "coarse-to-refine":
         if truncation is not None:
             raise ValueError(
@@ -571,15 +594,26 @@ def sample(model_path, num=64, out="samples.png", seed=0, truncation=None):
 
 
 def _run_folder(model_path):
-    return model_path if os.path.isdir(model_path) else os.path.dirname(model_path)
+    """The run folder that `model_path` is or is in (a run's model.keras, or a
+    checkpoint in its checkpoints/): the nearest folder with a config.json; None
+    when there is none."""
+    folder = (
+        model_path
+        if os.path.isdir(model_path)
+        else os.path.dirname(os.path.abspath(model_path))
+    )
+    for candidate in (folder, os.path.dirname(folder)):
+        if os.path.isfile(os.path.join(candidate, "config.json")):
+            return candidate
+    return None
 
 
 def _run_config(model_path):
     """The config.json of the run folder `model_path` is (or is in); {} if none."""
-    config_path = os.path.join(_run_folder(model_path), "config.json")
-    if not os.path.exists(config_path):
+    folder = _run_folder(model_path)
+    if folder is None:
         return {}
-    with open(config_path) as file:
+    with open(os.path.join(folder, "config.json")) as file:
         return json.load(file)
 
 
@@ -589,8 +623,9 @@ def _run_num_classes(model_path):
     if config.get("num_classes") is None:
         raise ValueError(
             f"{model_path!r} holds a conditional generator; sampling it needs the "
-            "number of classes from its run folder's config.json, which is not in "
-            f"{_run_folder(model_path)!r}. Pass the run folder."
+            "number of classes from its run folder's config.json, and there is "
+            f"none with `num_classes` in or above {model_path!r}. Pass the run "
+            "folder."
         )
     return int(config["num_classes"])
 
@@ -616,5 +651,5 @@ def _sample_completions(model_path, num, out, seed):
         len(images), size=min(num, len(images)), replace=False
     )
     return gan_callbacks.save_inpainting_grid(
-        keras.models.load_model(model_file), images[np.sort(chosen)], out
+        load_model_file(model_file), images[np.sort(chosen)], out
     )

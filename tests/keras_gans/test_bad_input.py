@@ -3,6 +3,7 @@ expected: through the Python API and through the command line (`error: ...`, exi
 code 1), before data is loaded, a run folder is written or metrics are lost."""
 
 import dataclasses
+import json
 
 import keras
 import numpy as np
@@ -292,3 +293,101 @@ def test_an_offline_tfds_download_fails_in_seconds_with_the_prepare_command(
     assert "error: The tensorflow-datasets dataset 'mnist' is not prepared" in error
     assert "its download host storage.googleapis.com cannot be reached" in error
     assert "download_and_prepare()" in error and "--data-dir DIR" in error
+
+
+# --- f: a diverging run ends with an error, not with exit code 0 ----------------
+
+
+def test_a_diverging_run_stops_with_exit_code_1_and_saves_nothing(tmp_path, capsys):
+    out = tmp_path / "run"
+    flags = ["--d-lr", "1e6", "--epochs", "2", "--steps-per-epoch", "5"]
+    flags += ["--image-size", "8", "--batch-size", "32", "--out", str(out)]
+    assert cli.main(["train", *flags]) == 1
+    error = capsys.readouterr().err
+    assert "error: Training stopped (diverged): `" in error
+    assert "beyond ±1e+06, at epoch 1, step" in error
+    assert "is a learning rate far too high?" in error
+    assert f"The last good checkpoints are in '{out / 'checkpoints'}'" in error
+    assert not list(out.rglob("*.keras"))  # no checkpoint or model of the blow-up
+
+
+# --- g, h: the files that sample and evaluate read and write ----------------------
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A run folder holding an untrained (0 steps) small DCGAN for 8x8 digits."""
+    gan = GAN(
+        architectures.dcgan_generator(8, 1, latent_dim=8, width=8, seed=0),
+        architectures.dcgan_discriminator(8, 1, width=8, seed=0),
+        seed=0,
+    )
+    gan.compile()
+    run = tmp_path_factory.mktemp("files") / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    gan.save(run / "model.keras")
+    gan.save(run / "checkpoints" / "epoch_001.keras")
+    gan.save_generator(run / "generator.keras")
+    (run / "config.json").write_text(json.dumps({"dataset": "digits"}))
+    return run
+
+
+def test_sample_writes_into_the_run_folder_by_default(run_folder, tmp_path, capsys):
+    assert cli.main(["sample", "--model", str(run_folder), "--num", "4"]) == 0
+    expected = run_folder / "samples" / "sample.png"
+    assert expected.exists() and f"Wrote {expected}" in capsys.readouterr().out
+    checkpoint = run_folder / "checkpoints" / "epoch_001.keras"
+    expected.unlink()
+    assert cli.main(["sample", "--model", str(checkpoint), "--num", "4"]) == 0
+    assert expected.exists()
+
+
+def test_sample_into_a_missing_folder_creates_it(run_folder, tmp_path):
+    out = tmp_path / "new" / "folder" / "grid.png"
+    assert cli.main(["sample", "--model", str(run_folder), "--out", str(out)]) == 0
+    assert out.exists()
+
+
+def test_an_output_path_that_is_a_folder_fails_before_any_work(
+    run_folder, tmp_path, capsys, monkeypatch
+):
+    from keras_gans import evaluation
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the metrics were computed before `out` was checked")
+
+    monkeypatch.setattr(evaluation, "generate_samples", no_work)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    model = ["--model", str(run_folder)]
+    assert cli.main(["evaluate", *model, "--out", str(folder)]) == 1
+    error = capsys.readouterr().err
+    assert "error: `out` (command line: --out) should be a file path, not the " in error
+    assert f"{folder / 'evaluation.json'}" in error
+    assert cli.main(["sample", *model, "--out", str(folder)]) == 1
+    assert f"not the folder '{folder}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name, contents, words",
+    [
+        ("model.h5", b"\x89HDF\r\n\x1a\n", "should be a .keras file"),
+        ("model.keras", "truncated", "is not a complete .keras archive"),
+        ("notes.keras", b"just some text", "is not a complete .keras archive"),
+    ],
+)
+@pytest.mark.parametrize("command", ["sample", "evaluate"])
+def test_a_model_file_that_is_not_a_keras_archive_says_what_it_is(
+    name, contents, words, command, run_folder, tmp_path, capsys
+):
+    path = tmp_path / name
+    if contents == "truncated":
+        whole = (run_folder / "generator.keras").read_bytes()
+        contents = whole[: len(whole) // 2]
+    path.write_bytes(contents)
+    out = str(tmp_path / "out.file")
+    assert cli.main([command, "--model", str(path), "--out", out]) == 1
+    error = capsys.readouterr().err
+    assert words in error and "File not found" not in error
+    if name.endswith(".h5"):
+        assert ".h5 is the legacy Keras 2 format" in error
