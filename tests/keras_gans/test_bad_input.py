@@ -154,6 +154,23 @@ def test_an_image_size_the_architecture_cannot_build_fails_at_once(
     assert not out.exists()
 
 
+def test_a_batch_mean_discriminator_fails_when_the_batch_size_is_known_late():
+    gan = GAN(
+        architectures.mlp_generator(latent_dim=4, output_dim=2, hidden_units=(4,)),
+        _discriminator("batch mean"),
+        seed=0,
+    )
+    gan.compile()
+    points = np.random.default_rng(0).normal(size=(16, 2)).astype("float32")
+    # Without drop_remainder the traced batch size is unknown: checked as it runs.
+    batches = tf.data.Dataset.from_tensor_slices(points).batch(8)
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match="one tensor of logits.*leading axis is not the batch",
+    ):
+        gan.fit(batches, epochs=1, verbose=0)
+
+
 # --- c: labels outside [0, num_classes) ------------------------------------------
 
 
