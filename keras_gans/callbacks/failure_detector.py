@@ -31,6 +31,9 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gans._checks import check_integer
+from keras_gans.callbacks.scheduled import is_scheduled_epoch
+
 __all__ = [
     "DIVERGENCE_THRESHOLD",
     "SYMPTOMS",
@@ -95,6 +98,9 @@ class FailureDetector(keras.callbacks.Callback):
         diversity_ratio_threshold: "mode collapse" when the generated samples' mean
             pairwise distance is below this fraction of the real samples'.
         num_samples: Generated samples per collapse check (fixed seed).
+        collapse_check_every_n_epochs: Run the collapse check (it generates
+            `num_samples` samples) on the first epoch, every this many epochs and
+            the last; the log checks run after every batch.
         stop_on: Symptoms (names from `SYMPTOMS`) that also stop training.
         divergence_threshold: "diverged" when the magnitude of a loss or of the
             mean logits exceeds this.
@@ -111,6 +117,7 @@ class FailureDetector(keras.callbacks.Callback):
         real_samples=None,
         diversity_ratio_threshold=0.1,
         num_samples=256,
+        collapse_check_every_n_epochs=1,
         stop_on=("non_finite",),
         divergence_threshold=DIVERGENCE_THRESHOLD,
         raise_on=(),
@@ -137,6 +144,10 @@ class FailureDetector(keras.callbacks.Callback):
         self.gradient_norm_threshold = gradient_norm_threshold
         self.diversity_ratio_threshold = diversity_ratio_threshold
         self.num_samples = num_samples
+        self.collapse_check_every_n_epochs = check_integer(
+            collapse_check_every_n_epochs, "collapse_check_every_n_epochs"
+        )
+        self._first_epoch = None
         self.stop_on = tuple(stop_on)
         self.divergence_threshold = divergence_threshold
         self.raise_on = tuple(raise_on)
@@ -147,8 +158,13 @@ class FailureDetector(keras.callbacks.Callback):
         self.reported = []  # (epoch, symptom, message), for programmatic checks.
         self._epoch = 0
 
+    def on_train_begin(self, logs=None):
+        self._first_epoch = None
+
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        if self._first_epoch is None:
+            self._first_epoch = epoch
 
     def _report(self, symptom, message):
         if any(e == self._epoch and s == symptom for e, s, _ in self.reported):
@@ -202,7 +218,13 @@ class FailureDetector(keras.callbacks.Callback):
                 )
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.real_diversity is None:
+        epochs = (self.params or {}).get("epochs")
+        if self.real_diversity is None or not is_scheduled_epoch(
+            epoch,
+            self.collapse_check_every_n_epochs,
+            self._first_epoch,
+            None if epochs is None else epochs - 1,
+        ):
             return
         samples = self.model.generate(self.num_samples, seed=epoch)
         ratio = mean_pairwise_distance(samples) / self.real_diversity
