@@ -228,6 +228,13 @@ def build_parser():
     )
     train.add_argument("--out", help="the run folder (default: runs/<preset>)")
     train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete the run files in --out and train afresh (without it a finished "
+        "run is refused, and an unfinished one resumes only with the same flags; "
+        "--epochs may change)",
+    )
+    train.add_argument(
         "--seed", type=int, default=0, help="seed (default 0); runs repeat exactly"
     )
     train.add_argument("--data-dir", help="tensorflow-datasets data_dir")
@@ -297,6 +304,7 @@ def main(argv=None):
                 data_dir=arguments.data_dir,
                 download=not arguments.no_download,
                 strategy=arguments.strategy,
+                overwrite=arguments.overwrite,
                 **{
                     field: getattr(arguments, field)
                     for field in TECHNIQUE_FIELDS
@@ -323,7 +331,9 @@ def main(argv=None):
         DatasetUnavailableError,
         ValueError,
     ) as error:
-        print(f"error: {error}", file=sys.stderr)
+        # On a terminal the message may follow a progress bar: give it its own line.
+        newline = "\n" if sys.stdout.isatty() else ""
+        print(f"{newline}error: {error}", file=sys.stderr)
         return 1
     return 0
 

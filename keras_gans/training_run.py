@@ -16,7 +16,9 @@ Run folder layout (`out/`):
     metrics.png              the evaluation metrics of metrics.csv plotted
     tensorboard/             TensorBoard logs (samples/: the pictures as images)
     checkpoints/epoch_NNN.keras   the whole GAN after each of the last 3 epochs
-    backup/                  Keras BackupAndRestore state while a run is unfinished
+    backup/                  while a run is unfinished: the last finished epoch's
+                             weights, optimizers and latent seed state (Keras
+                             BackupAndRestore); removed after the final models
     model.keras              the final GAN (generator, discriminator, optimizers)
     generator.keras          the final generator alone (inpainting, A8: the
                              completion network, input: masked image and mask)
@@ -29,7 +31,16 @@ Run folder layout (`out/`):
 Re-running with the same `out` after an interruption resumes from the last finished
 epoch and ends with the same weights as an uninterrupted run with the same seed: the
 weights, both optimizers and the latent seed state come back from the backup, and the
-data pipeline skips the batches the finished epochs consumed.
+data pipeline skips the batches the finished epochs consumed. The resume is refused,
+with the differing fields listed, when the settings differ from `config.json`;
+`epochs` may change (not below the finished epochs, and not when instance noise or
+progressive growing is scheduled over the run). A backup that does not read back
+falls back to the newest checkpoint that loads with finite weights (stderr says so).
+A finished run is refused unless `overwrite=True` (`--overwrite`), which deletes the
+run files above first. Every model, checkpoint and backup file is written to a
+temporary file and renamed into place, and only when all weights and optimizer
+variables are finite; a run that fails before its first epoch ends removes what it
+created. The folder logic is in `keras_gans.run_folder`.
 """
 
 import dataclasses
@@ -42,10 +53,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_gans import architectures, data, plotting, presets, pseudo_labels
+from keras_gans import architectures, data, plotting, presets, pseudo_labels, run_folder
 from keras_gans import callbacks as gan_callbacks
 from keras_gans._checks import check_integer
 from keras_gans._files import load_model_file, prepare_output_file
+from keras_gans.callbacks.non_finite_loss import check_finite_weights
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.data.labelled_subset import semi_supervised_dataset
 from keras_gans.latent import truncated_normal
@@ -150,6 +162,7 @@ def _pseudo_labelled_data(recipe, batch_size, seed, out):
             f"shape {images.shape[1:]}."
         )
     path = os.path.join(out, "pseudo_labels.json")
+    os.makedirs(out, exist_ok=True)  # Before the run folder's `start`.
     if os.path.exists(path):
         with open(path) as file:
             clusters = np.asarray(json.load(file)["labels"], dtype="int32")
@@ -181,15 +194,6 @@ def _pseudo_labelled_data(recipe, batch_size, seed, out):
     return pseudo_labels.pseudo_labelled_dataset(
         images, clusters, batch_size=batch_size, seed=seed
     )
-
-
-def _resumed_epoch(backup_dir):
-    """The number of finished epochs recorded by `keras.callbacks.BackupAndRestore`."""
-    path = os.path.join(backup_dir, "training_metadata.json")
-    if not os.path.exists(path):
-        return 0
-    with open(path) as file:
-        return int(json.load(file)["epoch"])
 
 
 def _strategy(name):
@@ -325,6 +329,7 @@ def train(
     verbose="auto",
     extra_callbacks=(),
     steps_per_epoch=None,
+    overwrite=False,
     **preset_fields,
 ):
     """Trains a preset, writing samples, curves, metrics, checkpoints and models to
@@ -344,6 +349,9 @@ def train(
         extra_callbacks: More Keras callbacks, run after the job's own.
         steps_per_epoch: Batches per epoch; default one pass over the training
             data (a smaller number gives a quick end-to-end check of a preset).
+        overwrite: Train afresh in an `out` that holds a run: its run files are
+            deleted first (other files stay). Without it a finished run is refused,
+            and an unfinished one resumes only with the same settings.
         **preset_fields: Any other `Preset` field to override (e.g.
             `penalties=("gp",)`, `discriminator_steps=5`, `generator_ema=0.999`).
 
@@ -351,10 +359,15 @@ def train(
         `(gan, history)`.
 
     Raises:
-        NonFiniteLossError: when a loss turns NaN or Inf; the newest checkpoint in
+        NonFiniteLossError: when a loss, a weight or an optimizer variable turns
+            NaN or Inf; nothing is saved from it, the newest checkpoint in
             `out/checkpoints` is the last good one.
         TrainingFailureError: when a loss or the mean logits pass ±1e6 (the
             "diverged" symptom of `FailureDetector`), likewise.
+        RunFolderError: (a ValueError) before anything is loaded, when `out` is a
+            file or cannot be written, holds a finished run (without `overwrite`),
+            or an unfinished run with other settings; and when an unfinished run's
+            backup and checkpoints all fail to load.
     """
     recipe = presets.get(preset) if isinstance(preset, str) else preset
     overrides = {
@@ -377,12 +390,11 @@ def train(
     )
     presets.check(recipe)  # Fail on a bad recipe before loading or writing anything.
     out = out or os.path.join("runs", recipe.name)
-    paths = {
-        name: os.path.join(out, name)
-        for name in ("samples", "checkpoints", "backup", "tensorboard")
-    }
-    for directory in paths.values():
-        os.makedirs(directory, exist_ok=True)
+    # Refuses an unusable `out`, a finished run and a resume with other settings;
+    # creates nothing until `folder.start` below.
+    folder = run_folder.RunFolder(out)
+    folder.prepare({**dataclasses.asdict(recipe), "seed": seed}, overwrite=overwrite)
+    paths = folder.paths
 
     if seed is not None:
         keras.utils.set_random_seed(seed)
@@ -432,25 +444,17 @@ def train(
         steps_per_epoch = check_integer(steps_per_epoch, "steps_per_epoch")
     sample_shape = tuple(_images(train_data.element_spec).shape[1:])
 
-    with open(os.path.join(out, "config.json"), "w") as file:
-        json.dump(
-            {
-                **dataclasses.asdict(recipe),
-                "seed": seed,
-                "steps_per_epoch": steps_per_epoch,
-            },
-            file,
-            indent=2,
-        )
-
     with _strategy(strategy).scope():
         gan = presets.build_gan(
             recipe, sample_shape, seed=seed, total_steps=recipe.epochs * steps_per_epoch
         )
 
+    folder.start(
+        {**dataclasses.asdict(recipe), "seed": seed, "steps_per_epoch": steps_per_epoch}
+    )
     # Epoch k's batches are the k-th pass of the seeded shuffle; after a resume, skip
     # the passes that the finished epochs consumed so the run continues exactly.
-    finished_epochs = _resumed_epoch(paths["backup"])
+    finished_epochs = folder.restore(gan)
     pipeline = train_data.repeat().skip(finished_epochs * steps_per_epoch)
 
     sample_grid = _sample_grid(recipe, gan, sample_shape, paths, seed, train_data)
@@ -465,11 +469,7 @@ def train(
     picture_every = max(1, recipe.epochs // PICTURES_PER_RUN)
     callbacks = [
         # First, so a broken batch stops the run before anything saves it.
-        gan_callbacks.StopOnNonFiniteLoss(
-            checkpoint_hint=(
-                f"The last good checkpoints are in {paths['checkpoints']!r}."
-            )
-        ),
+        gan_callbacks.StopOnNonFiniteLoss(checkpoint_dir=paths["checkpoints"]),
         # Warns (stderr) on the failure symptoms of T20; a diverged run (losses or
         # logits beyond ±1e6) raises before anything saves it.
         gan_callbacks.FailureDetector(
@@ -482,7 +482,10 @@ def train(
                 f"The last good checkpoints are in {paths['checkpoints']!r}."
             ),
         ),
-        keras.callbacks.BackupAndRestore(paths["backup"]),
+        # Kept until the final models are saved (`folder.finish`).
+        gan_callbacks.AtomicBackupAndRestore(
+            paths["backup"], paths["checkpoints"], delete_checkpoint=False
+        ),
         gan_callbacks.RollingCheckpoint(
             paths["checkpoints"], keep=NUM_CHECKPOINTS_KEPT
         ),
@@ -514,15 +517,23 @@ def train(
         )
     except BaseException:
         # `fit` ended without `on_train_end`: close the files the loggers hold. The
-        # BackupAndRestore state is left in place for the resume.
+        # backup is left in place for the resume; before a first finished epoch,
+        # what this run created is removed.
         csv_logger.on_train_end()
         tensorboard.on_train_end()
+        folder.discard_failed_start()
         raise
-    gan.save(os.path.join(out, "model.keras"))
-    gan.save_generator(os.path.join(out, "generator.keras"))
+    check_finite_weights(gan, "after training", paths["checkpoints"])
+    run_folder.write_atomically(os.path.join(out, "model.keras"), gan.save)
+    run_folder.write_atomically(
+        os.path.join(out, "generator.keras"), gan.save_generator
+    )
     if recipe.labels_per_class:
-        gan.classifier.save(os.path.join(out, "classifier.keras"))
+        run_folder.write_atomically(
+            os.path.join(out, "classifier.keras"), gan.classifier.save
+        )
     sample_grid.write("final.png", title="final")
+    folder.finish()
     return gan, history
 
 

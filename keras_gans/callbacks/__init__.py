@@ -5,6 +5,7 @@ interpolation strips, inpainting completions, the exact distance of generated
 sequences from the Markov data, the run's metrics.csv, and a schedule for any of
 them."""
 
+from keras_gans.callbacks.atomic_backup_and_restore import AtomicBackupAndRestore
 from keras_gans.callbacks.chain_distances import ChainDistances
 from keras_gans.callbacks.evaluate_generator import EvaluateGenerator
 from keras_gans.callbacks.failure_detector import (
@@ -23,6 +24,7 @@ from keras_gans.callbacks.sample_grid import SampleGrid
 from keras_gans.callbacks.scheduled import Scheduled
 
 __all__ = [
+    "AtomicBackupAndRestore",
     "ChainDistances",
     "EvaluateGenerator",
     "FailureDetector",
