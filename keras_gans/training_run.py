@@ -3,22 +3,26 @@
 Run folder layout (`out/`):
 
     config.json              the resolved preset and flags
-    samples/epoch_NNN.png    samples from fixed latents after every epoch (the
-                             inpainting preset: fixed held-out images completed)
+    samples/epoch_NNN.png    samples from fixed latents (the inpainting preset:
+                             fixed held-out images completed), about 10 per run
     samples/final.png        the final samples
-    samples/interpolation.png   slerp interpolation strips (images), every epoch
+    samples/interpolation.png   slerp interpolation strips (images), redrawn with
+                             the grids
     samples/modes_epoch_NNN.png generated points over the modes (ring8, grid25)
-    metrics.csv              one row of logs per epoch (Keras CSVLogger), with the
-                             evaluation metrics on built-in datasets (fid, modes;
+    metrics.csv              one row of logs per epoch, from 1 (MetricsCSV), with
+                             the evaluation metrics on built-in datasets (fid, modes;
                              markov sequences: marginal_tv, transition_tv;
-                             inpainting: the held-out hole L1, val_hole_l1)
-    loss_curves.png          metrics.csv plotted, redrawn every epoch
+                             inpainting: the held-out hole L1, val_hole_l1) on
+                             the about 10 evaluated epochs, empty cells between
+    loss_curves.png          metrics.csv plotted (losses, D outputs, gradient norms),
+                             redrawn with the grids
     metrics.png              the evaluation metrics of metrics.csv plotted
     tensorboard/             TensorBoard logs (samples/: the pictures as images)
-    checkpoints/epoch_NNN.keras   the whole GAN after each of the last 3 epochs
-    backup/                  while a run is unfinished: the last finished epoch's
-                             weights, optimizers and latent seed state (Keras
-                             BackupAndRestore); removed after the final models
+    checkpoints/epoch_NNN.keras   the whole GAN, the newest 3 of about 10 per run
+    backup/                  while a run is unfinished: the weights, optimizers and
+                             latent seed state of the last backed-up epoch (about
+                             10 per run; Keras BackupAndRestore); removed after the
+                             final models
     model.keras              the final GAN (generator, discriminator, optimizers)
     generator.keras          the final generator alone (inpainting, A8: the
                              completion network, input: masked image and mask)
@@ -28,10 +32,15 @@ Run folder layout (`out/`):
                              training image, the rotation pre-training's accuracy and
                              the clusters' NMI with the dataset's labels
 
-Re-running with the same `out` after an interruption resumes from the last finished
+The pictures, evaluations, backups and checkpoints run on the first epoch, the last,
+and every `epochs // 10` epochs in between (every epoch in runs of up to 19 epochs), so
+the run folder costs little over a bare `fit`
+(`tests/benchmarks/cli_overhead_benchmark.py`).
+
+Re-running with the same `out` after an interruption resumes from the last backed-up
 epoch and ends with the same weights as an uninterrupted run with the same seed: the
 weights, both optimizers and the latent seed state come back from the backup, and the
-data pipeline skips the batches the finished epochs consumed. The resume is refused,
+data pipeline skips the batches the backed-up epochs consumed. The resume is refused,
 with the differing fields listed, when the settings differ from `config.json`;
 `epochs` may change (not below the finished epochs, and not when instance noise or
 progressive growing is scheduled over the run). A backup that does not read back
@@ -66,7 +75,10 @@ __all__ = ["load_generator", "sample", "train"]
 
 NUM_SAMPLE_LATENTS = 64  # Samples in every grid (an 8x8 grid).
 SAMPLE_LATENT_SEED_OFFSET = 10_007  # The grid's latents differ from the training draws.
-NUM_CHECKPOINTS_KEPT = 3  # The newest per-epoch checkpoints left in checkpoints/.
+NUM_CHECKPOINTS_KEPT = 3  # The newest checkpoints left in checkpoints/.
+# Backups (backup/) and checkpoints (checkpoints/epoch_NNN.keras) are written about
+# this many times per run, plus the first and the last epoch.
+CHECKPOINTS_PER_RUN = 10
 NUM_REFERENCE_POINTS = 2_500  # Real points under the 2-D scatter plots (M5's count).
 # Evaluation during the run (built-in datasets): FID (digits classifier features for
 # digits, the points for the mixtures) and mode coverage (M5 / M6) against the
@@ -467,6 +479,8 @@ def train(
     # The pictures are drawn about PICTURES_PER_RUN times (and at the first and the
     # last epoch), not after every epoch: on a CPU each costs about a training epoch.
     picture_every = max(1, recipe.epochs // PICTURES_PER_RUN)
+    evaluation_every = max(1, recipe.epochs // EVALUATIONS_PER_RUN)
+    checkpoint_every = max(1, recipe.epochs // CHECKPOINTS_PER_RUN)
     callbacks = [
         # First, so a broken batch stops the run before anything saves it.
         gan_callbacks.StopOnNonFiniteLoss(checkpoint_dir=paths["checkpoints"]),
@@ -478,16 +492,25 @@ def train(
             if _is_inpainting(recipe)
             else _images(next(iter(train_data.take(1)))).numpy(),
             raise_on=("diverged",),
+            collapse_check_every_n_epochs=evaluation_every,
             checkpoint_hint=(
                 f"The last good checkpoints are in {paths['checkpoints']!r}."
             ),
         ),
-        # Kept until the final models are saved (`folder.finish`).
-        gan_callbacks.AtomicBackupAndRestore(
-            paths["backup"], paths["checkpoints"], delete_checkpoint=False
+        # Kept until the final models are saved (`folder.finish`). Backups and
+        # checkpoints are written about CHECKPOINTS_PER_RUN times (and at the first
+        # and the last epoch): a resumed run repeats at most that share of the run.
+        gan_callbacks.Scheduled(
+            gan_callbacks.AtomicBackupAndRestore(
+                paths["backup"], paths["checkpoints"], delete_checkpoint=False
+            ),
+            checkpoint_every,
         ),
-        gan_callbacks.RollingCheckpoint(
-            paths["checkpoints"], keep=NUM_CHECKPOINTS_KEPT
+        gan_callbacks.Scheduled(
+            gan_callbacks.RollingCheckpoint(
+                paths["checkpoints"], keep=NUM_CHECKPOINTS_KEPT
+            ),
+            checkpoint_every,
         ),
         # Before the loggers, so the CSV, TensorBoard and History get its metrics.
         *evaluation_callbacks,
