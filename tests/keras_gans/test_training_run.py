@@ -150,3 +150,41 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     # Both epochs' rows are in the CSV of the resumed run.
     assert len((resumed / "metrics.csv").read_text().strip().splitlines()) == 3
+
+
+def test_a_run_killed_between_backups_resumes_from_the_last_one_exactly(tmp_path):
+    """20 epochs back up every 2 (epochs // 10): a run killed as epoch 14 begins
+    (0-based 13) resumes from the backup after epoch 12, trains epochs 13-20 again,
+    and ends with the uninterrupted run's weights."""
+    recipe = dataclasses.replace(TINY, epochs=20)
+    uninterrupted = tmp_path / "uninterrupted"
+    training_run.train(
+        recipe, out=str(uninterrupted), seed=0, verbose=0, steps_per_epoch=1
+    )
+    resumed = tmp_path / "resumed"
+    with pytest.raises(SimulatedInterruptionError):
+        training_run.train(
+            recipe,
+            out=str(resumed),
+            seed=0,
+            verbose=0,
+            steps_per_epoch=1,
+            extra_callbacks=[InterruptAtEpoch(13)],
+        )
+    assert sorted(os.listdir(resumed / "checkpoints")) == [
+        "epoch_008.keras",
+        "epoch_010.keras",
+        "epoch_012.keras",
+    ]
+    _, history = training_run.train(
+        recipe, out=str(resumed), seed=0, verbose=0, steps_per_epoch=1
+    )
+    assert len(history.history["d_loss"]) == 8  # epochs 13 to 20
+    for a, b in zip(
+        _generator_weights(str(uninterrupted)),
+        _generator_weights(str(resumed)),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
+    rows = (resumed / "metrics.csv").read_text().strip().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == [str(e) for e in range(1, 21)]
