@@ -9,6 +9,7 @@ python -m keras_gans human-eval --model runs/dcgan  # a real/fake study page (T8
 
 import argparse
 import sys
+import warnings
 
 from keras_gans import data, presets
 from keras_gans import losses as gan_losses
@@ -276,8 +277,15 @@ def build_parser():
     return parser
 
 
+def _format_warning(message, category, filename, lineno, line=None):
+    """Warnings as the command line prints them: one line, without the source
+    line Python would quote (`warning: exploding_gradients: ...`)."""
+    return f"warning: {message}\n"
+
+
 def main(argv=None):
     arguments = build_parser().parse_args(argv)
+    warnings.formatwarning = _format_warning
     # Imported here so that `--help` answers without loading TensorFlow's graph
     # machinery.
     from keras_gans import training_run

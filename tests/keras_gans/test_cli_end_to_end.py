@@ -68,6 +68,9 @@ def test_preset_trains_samples_and_evaluates_from_the_command_line(
     assert len(result.stdout) < 4_000, result.stdout
     for noise in ("cuda", "oneDNN", "NodeDef", "absl", "Traceback"):
         assert noise not in result.stderr, result.stderr
+    # What stderr holds is the failure detector's one-line warnings.
+    for line in result.stderr.splitlines():
+        assert line.startswith("warning: "), result.stderr
     # The run folder.
     for name in ("config.json", "model.keras", "generator.keras", "loss_curves.png"):
         assert (out / name).is_file(), name
