@@ -16,6 +16,12 @@ from keras_gans.layers import ConditionalBatchNormalization, SpectralNormalizati
 from keras_gans import GAN, architectures, losses
 from keras_gans.architectures import SplitLatents
 
+# The shape and oracle checks call the networks directly, in inference mode, without
+# a `training` argument (which `SpectralNormalization` warns about).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:SpectralNormalization .* without a `training`"
+)
+
 # Divisible by the 3, 4 and 5 chunks of 16, 32 and 64 px.
 LATENT_DIM = 60
 WIDTH = 8

@@ -13,6 +13,12 @@ from keras_gans.layers import ConditionalBatchNormalization, SpectralNormalizati
 
 from keras_gans import GAN, architectures, losses
 
+# The shape and oracle checks call the networks directly, in inference mode, without
+# a `training` argument (which `SpectralNormalization` warns about).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:SpectralNormalization .* without a `training`"
+)
+
 LATENT_DIM = 8
 WIDTH = 8
 NUM_CLASSES = 5

@@ -18,6 +18,12 @@ from keras_gans.layers import (
 from keras_gans import GAN, architectures
 from keras_gans.architectures.sagan import attention_resolutions
 
+# The shape and oracle checks call the networks directly, in inference mode, without
+# a `training` argument (which `SpectralNormalization` warns about).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:SpectralNormalization .* without a `training`"
+)
+
 LATENT_DIM = 8
 WIDTH = 8
 NUM_CLASSES = 5
