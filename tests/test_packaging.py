@@ -110,4 +110,5 @@ def test_the_installed_wheel_holds_the_layers_inside_keras_gans(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "keras_gans/layers/spectral_normalization.py" in names
     assert "keras_gans/metrics/assets/digits_classifier.weights.h5" in names
+    assert "keras_gans/human_eval/page.html" in names
     assert not any(name.startswith("layers/") for name in names)
