@@ -16,6 +16,7 @@ from .equalized_conv2d import EqualizedConv2D
 from .equalized_dense import EqualizedDense
 from .gated_conv2d import GatedConv2D
 from .gumbel_softmax import GumbelSoftmax
+from .maxout import Maxout
 from .minibatch_discrimination import MinibatchDiscrimination
 from .minibatch_stddev import MinibatchStdDev
 from .multi_scale_discriminator import MultiScaleDiscriminator
@@ -36,6 +37,7 @@ __all__ = [
     "EqualizedDense",
     "GatedConv2D",
     "GumbelSoftmax",
+    "Maxout",
     "MinibatchDiscrimination",
     "MinibatchStdDev",
     "MultiScaleDiscriminator",

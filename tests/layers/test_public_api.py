@@ -21,6 +21,8 @@ CATALOGUE = {
     "Y14": ["MultiScaleDiscriminator"],
     # T10 (dropout kept on at inference), beside Y12's noise.
     "T10": ["PersistentDropout"],
+    # Maxout units (Goodfellow et al. 2013), the hidden layers of PacGAN's 2-D D.
+    "Maxout": ["Maxout"],
 }
 
 
