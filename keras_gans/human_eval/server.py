@@ -317,4 +317,5 @@ def serve(study, log, host=DEFAULT_HOST, port=DEFAULT_PORT):
         )
     app = create_app(study, log, LOOPBACK_NAMES if loopback else ("*",))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[listener])
+    with listener:
+        uvicorn.Server(config).run(sockets=[listener])
