@@ -17,7 +17,8 @@
 - `keras_gans.latent`: slerp, latent arithmetic, truncation.
 - `keras_gans.evaluation`: `evaluate()`, the metrics of a trained model with their
   protocol.
-- `python -m keras_gans train | sample | evaluate`: the command line.
+- `keras_gans.human_eval`: the human real/fake study (T8) and its report.
+- `python -m keras_gans train | sample | evaluate | human-eval`: the command line.
 - `keras_gans.layers`: the drop-in layers Y1-Y14 (Keras 3 only, any backend; the
   only part that imports without TensorFlow).
 
