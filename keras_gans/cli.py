@@ -5,6 +5,7 @@ python -m keras_gans train --preset mlp-ring8 --epochs 5 --out runs/ring
 python -m keras_gans sample --model runs/dcgan --num 64 --out grid.png
 python -m keras_gans evaluate --model runs/dcgan --metrics fid,kid,is,pr,modes
 python -m keras_gans human-eval --model runs/dcgan  # a real/fake study page (T8)
+python -m keras_gans reproduce pacgan-table1 --seeds 3  # a paper's table beside ours
 """
 
 import argparse
@@ -274,6 +275,7 @@ def build_parser():
     )
     _add_evaluate_parser(commands)
     _add_human_eval_parser(commands)
+    _add_reproduce_parser(commands)
     return parser
 
 
@@ -297,6 +299,8 @@ def main(argv=None):
         return _evaluate(arguments)
     if arguments.command == "human-eval":
         return _human_eval(arguments)
+    if arguments.command == "reproduce":
+        return _reproduce(arguments, sys.argv[1:] if argv is None else argv)
     try:
         if arguments.command == "train":
             _, history = training_run.train(
@@ -562,4 +566,98 @@ def _human_eval(arguments):
     except (DatasetUnavailableError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+# --- reproduce ------------------------------------------------------------------------
+
+
+def _add_reproduce_parser(commands):
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="rerun a paper's table and write the published row beside ours",
+        description=(
+            "Rerun a paper's claim for N seeds and write OUT/results.json (every "
+            "seed's numbers, the budget, versions and this command), results.md "
+            "(the published rows beside ours: mean ± std over seeds) and figures. "
+            "--quick runs the same code at a tiny budget (seconds)."
+        ),
+    )
+    reproduce.add_argument(
+        "name", nargs="?", help="the reproduction (--list names them)"
+    )
+    reproduce.add_argument(
+        "--list", action="store_true", help="list the reproductions and exit"
+    )
+    reproduce.add_argument(
+        "--seeds",
+        type=_positive_int,
+        help="seeds 0..N-1 (default: the paper's number of trials)",
+    )
+    reproduce.add_argument(
+        "--quick",
+        action="store_true",
+        help="a tiny budget: checks that it runs, gives no result",
+    )
+    reproduce.add_argument(
+        "--out",
+        help="the folder (default: reproductions/NAME); a folder holding another "
+        "reproduction's results is refused",
+    )
+    reproduce.add_argument(
+        "--steps",
+        type=_positive_int,
+        help="training steps per run (default: the paper's; fewer are recorded "
+        "beside the paper's budget)",
+    )
+    reproduce.add_argument(
+        "--eval-every",
+        type=_positive_int,
+        help="evaluate the metrics every K steps for the curves (must divide "
+        "--steps; default: about 10 points per run)",
+    )
+
+
+def _reproduce(arguments, argv):
+    import os
+    import shlex
+
+    from keras_gans import reproductions
+
+    if arguments.list:
+        for name in reproductions.names():
+            module = reproductions.get(name)
+            print(
+                f"{name:<16} {module.TITLE} ({module.REFERENCE}); "
+                f"{module.DEFAULT_SEEDS} seeds by default"
+            )
+        return 0
+    if arguments.name is None:
+        print(
+            "error: name a reproduction (valid names: "
+            f"{', '.join(reproductions.names())}) or pass --list",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        module = reproductions.get(arguments.name)
+        out = arguments.out or reproductions.default_folder(arguments.name)
+        results = reproductions.run(
+            arguments.name,
+            seeds=arguments.seeds,
+            quick=arguments.quick,
+            out=out,
+            steps=arguments.steps,
+            eval_every=arguments.eval_every,
+            command=shlex.join(["python", "-m", "keras_gans", *argv]),
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(module.markdown(results))
+    print(
+        f"Wrote {os.path.join(out, reproductions.RESULTS_JSON)}, "
+        f"{reproductions.RESULTS_MD} and {len(results['figures'])} figures "
+        f"({results['wall_time_s']:.0f} s)"
+    )
     return 0

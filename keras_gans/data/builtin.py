@@ -49,13 +49,15 @@ def mixture_means(name):
     raise ValueError(f"Unknown mixture {name!r}. Expected one of {sorted(MIXTURES)}.")
 
 
-def mixture(name, split="train", seed=None):
+def mixture(name, split="train", seed=None, num_samples=None):
     """Points of a 2-D Gaussian mixture with equal weights.
 
     Args:
         name: "ring8" or "grid25".
         split: "train" or "test" (different draws; sizes in `MIXTURE_SIZES`).
         seed: Seed of the draw; by default one fixed per split, so the data repeat.
+        num_samples: Positive number of points; by default `MIXTURE_SIZES[split]`
+            (PacGAN's experiments train on 100,000).
 
     Returns:
         `(points [n, 2] float32, component [n] int32)`.
@@ -65,11 +67,22 @@ def mixture(name, split="train", seed=None):
             f"Unknown split {split!r} for {name!r}. "
             f"Expected one of {sorted(MIXTURE_SIZES)}."
         )
+    if num_samples is None:
+        num_samples = MIXTURE_SIZES[split]
+    if (
+        isinstance(num_samples, bool)
+        or not isinstance(num_samples, (int, np.integer))
+        or num_samples < 1
+    ):
+        raise ValueError(
+            "`num_samples` should be a positive integer. "
+            f"Received: `num_samples={num_samples!r}`."
+        )
     means = mixture_means(name)
     if seed is None:
         seed = 0 if split == "train" else 1
     rng = np.random.default_rng(seed)
-    size = MIXTURE_SIZES[split]
+    size = int(num_samples)
     component = rng.integers(0, len(means), size=size)
     points = means[component] + MIXTURES[name] * rng.standard_normal((size, 2))
     return points.astype("float32"), component.astype("int32")

@@ -1,0 +1,110 @@
+"""Reproductions of published claims: `python -m keras_gans reproduce NAME`.
+
+One module per claim of a paper. Each states its protocol in its docstring (paper,
+table, architecture, optimiser, steps, sample counts, metric definitions), runs it
+for N seeds and writes a folder (default `reproductions/<name>`):
+
+- `results.json`: every seed's numbers (and each run's curve of the metrics over
+  training), the budget beside the paper's, the published rows, the wall time, the
+  library, TensorFlow and Keras versions, and the exact command;
+- `results.md`: the published rows beside ours (mean ± std over seeds);
+- the figures (PNG) and the samples the numbers were computed from (`.npy`).
+
+`--quick` runs the same code at a tiny budget (seconds): a check that it works,
+not a result.
+
+Reproductions:
+
+- `pacgan-table1`: PacGAN Table 1, GAN and PacGAN2-4 on the 2-D ring and grid
+  (Lin et al. 2018, https://arxiv.org/abs/1712.04086).
+"""
+
+import os
+
+from keras_gans.reproductions import pacgan_table1
+from keras_gans.reproductions._runner import (
+    DEFAULT_OUT_PARENT,
+    RESULTS_JSON,
+    RESULTS_MD,
+    Progress,
+)
+
+__all__ = [
+    "REPRODUCTIONS",
+    "RESULTS_JSON",
+    "RESULTS_MD",
+    "Progress",
+    "default_folder",
+    "get",
+    "names",
+    "run",
+]
+
+REPRODUCTIONS = {module.NAME: module for module in (pacgan_table1,)}
+
+
+def names():
+    """The reproductions' names, in the order `--list` prints them."""
+    return list(REPRODUCTIONS)
+
+
+def default_folder(name):
+    """The folder `run` writes by default: `reproductions/<name>`."""
+    return os.path.join(DEFAULT_OUT_PARENT, name)
+
+
+def get(name):
+    """The reproduction module called `name`.
+
+    Raises:
+        ValueError: for an unknown name; the message lists the valid ones.
+    """
+    if name not in REPRODUCTIONS:
+        raise ValueError(
+            f"Unknown reproduction {name!r}. Valid names: {', '.join(names())} "
+            "(`python -m keras_gans reproduce --list` describes them)."
+        )
+    return REPRODUCTIONS[name]
+
+
+def run(
+    name,
+    seeds=None,
+    quick=False,
+    out=None,
+    steps=None,
+    eval_every=None,
+    command=None,
+    progress=None,
+):
+    """Runs the reproduction `name` and writes its folder; returns its results.
+
+    Args:
+        name: One of `names()`.
+        seeds: Positive number of seeds (default: the paper's number of trials).
+        quick: The same code at a tiny budget (seconds).
+        out: The folder (default `reproductions/<name>`); one holding another
+            reproduction's results is refused.
+        steps: Training steps per run (default: the paper's).
+        eval_every: Evaluate the metrics every this many steps (the curve).
+        command: The command line recorded in `results.json` (default: this
+            process's).
+        progress: A `Progress` for the progress line (default: on stdout).
+
+    Raises:
+        ValueError: for an unknown name, a non-positive number of seeds, a budget
+            the reproduction cannot run, or an `out` holding another
+            reproduction's results.
+    """
+    from keras_gans.reproductions import _runner
+
+    return _runner.run(
+        get(name),
+        seeds=seeds,
+        quick=quick,
+        out=out or default_folder(name),
+        steps=steps,
+        eval_every=eval_every,
+        command=command,
+        progress=progress,
+    )
