@@ -171,7 +171,7 @@ PUBLISHED = {
 
 
 def method_name(packing):
-    """ "GAN" for m = 1, "PacGANm" otherwise (the table's rows)."""
+    """The table's row for packing degree m: "GAN" for m = 1, "PacGANm" else."""
     return "GAN" if packing == 1 else f"PacGAN{packing}"
 
 
@@ -386,6 +386,10 @@ def run_seed(seed, budget, folder, progress):
     return {"seed": seed, "runs": runs}
 
 
+def _seeds(count):
+    return f"{count} seed" if count == 1 else f"{count} seeds"
+
+
 def _statistics(values):
     """Mean, standard deviation (ddof 1; 0 for one value) and standard error of the
     finite values, and how many there were."""
@@ -517,12 +521,12 @@ def markdown(results):
         "samples' mode histogram q (undefined without any).\n",
         f"Budget: **{budget['steps']:,} steps per run, "
         f"{100 * budget['fraction_of_paper_steps']:.3g} % of the paper's "
-        f"{results['paper_budget']['steps']:,}**; {results['num_seeds']} seed(s) "
+        f"{results['paper_budget']['steps']:,}**; {_seeds(results['num_seeds'])} "
         f"(the paper: {results['paper_budget']['seeds']} trials)."
         + (" A `--quick` check, not a result." if results["quick"] else "")
         + "\n",
-        f"Ours: mean ± standard deviation over {results['num_seeds']} seed(s), at the "
-        f"last step. Published (italics): mean ± {spread} over 10 trials, after "
+        f"Ours: mean ± standard deviation over {_seeds(results['num_seeds'])}, at "
+        f"the last step. Published (italics): mean ± {spread} over 10 trials, after "
         f"{results['paper_budget']['steps']:,} steps.\n",
         table(results),
         "Published numbers: all of them were checked against the paper's Table 1 as "
@@ -593,13 +597,17 @@ def write_figures(results, folder):
                     linestyle=":",
                     linewidth=1,
                 )
+            ax.set_ylim(
+                0, 105 if scale > 1 else len(builtin.mixture_means(dataset)) + 1
+            )
             ax.set_title(f"{dataset}: {label}")
             ax.set_xlabel("training step")
             ax.grid(alpha=0.3)
         axes[row][0].legend(fontsize="small", loc="lower right")
+    figure.subplots_adjust(hspace=0.35, top=0.9)
     figure.suptitle(
-        f"{results['title']}: ours (lines: mean over {results['num_seeds']} seeds, "
-        "band: range) and published after "
+        f"{results['title']}: ours (lines: mean over {_seeds(results['num_seeds'])}"
+        ", band: range) and published after "
         f"{results['paper_budget']['steps']:,} steps (dotted)",
         fontsize="medium",
     )
