@@ -61,10 +61,10 @@ References:
 import numbers
 
 import keras
-import tensorflow as tf
 from keras import ops
 
-from keras_gans import distribution
+from keras_gans.training import trainer
+from keras_gans.training.component import StepComponent
 
 __all__ = [
     "DraganPenalty",
@@ -148,7 +148,7 @@ def _as_float(images):
 def _per_example_uniform(images, seed_generator):
     """One `U[0, 1]` coefficient per example, `[batch, 1, ..., 1]` to broadcast."""
     rank = len(images.shape)
-    return distribution.uniform_for_replica(
+    return trainer.uniform_for_replica(
         (ops.shape(images)[0],) + (1,) * (rank - 1), seed_generator
     )
 
@@ -161,23 +161,11 @@ def _interpolates(real_images, generated_images, seed_generator):
 
 
 def _input_gradients(discriminator, inputs):
-    """`∇_x Σ D(x)`: row `i` is the gradient of example `i`'s summed score (float32).
-
-    Taken with a tape inside the caller's tape, so an outer tape can differentiate
-    the result with respect to D's weights.
-    """
-    inputs = _as_float(inputs)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        outputs = discriminator(inputs, training=True)
-        total_score = sum(
-            ops.sum(ops.cast(output, "float32"))
-            for output in keras.tree.flatten(outputs)
-        )
-    gradients = tape.gradient(
-        total_score, inputs, unconnected_gradients=tf.UnconnectedGradients.ZERO
+    """`∇_x Σ D(x)`: row `i` is the gradient of example `i`'s summed score (float32),
+    differentiable once more by the step's own tape."""
+    return trainer.input_gradients(
+        lambda x: discriminator(x, training=True), _as_float(inputs)
     )
-    return ops.cast(gradients, "float32")
 
 
 def _squared_gradient_norms(discriminator, inputs):
@@ -202,7 +190,7 @@ def _global_std(images):
     On one device `std(images)`; under `tf.distribute` the sums are all-reduced over
     the replicas, so the value is that of the whole global batch.
     """
-    _, num_replicas = distribution.replica_position()
+    _, num_replicas = trainer.replica_position()
     if num_replicas == 1:
         return ops.std(images)
     moments = ops.stack(
@@ -212,7 +200,7 @@ def _global_std(images):
             ops.sum(ops.square(images)),
         ]
     )
-    count, total, total_of_squares = ops.unstack(distribution.global_sum(moments))
+    count, total, total_of_squares = ops.unstack(trainer.global_sum(moments))
     mean = total / count
     return ops.sqrt(ops.maximum(total_of_squares / count - ops.square(mean), 0.0))
 
@@ -316,7 +304,7 @@ def dragan_penalty(
     )
     real_images = _as_float(real_images)
     # u ~ U[0, 1] per element, shaped like x.
-    noise = distribution.uniform_for_replica(ops.shape(real_images), seed_generator)
+    noise = trainer.uniform_for_replica(ops.shape(real_images), seed_generator)
     perturbation = perturbation_scale * _global_std(real_images) * noise  # x_p - x
     alpha = _per_example_uniform(real_images, seed_generator)  # [batch, 1, ..., 1]
     perturbed_images = real_images + alpha * perturbation
@@ -548,7 +536,7 @@ def clip_weights(variables, clip_value):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class Penalty:
+class Penalty(StepComponent):
     """Base class of a penalty or constraint of one player, as `GAN.compile` takes it.
 
     A subclass sets the class attributes `name` (the log key), `player`
@@ -559,7 +547,7 @@ class Penalty:
     Lazy regularisation (StyleGAN2): with `interval = k > 1` the penalty
     is computed only on steps where `step % k == 0` and weighted `weight * k` there,
     so its average contribution is unchanged at 1/k of the cost. The skip is a
-    `tf.cond`: on the other steps D is not even called.
+    conditional (`ops.cond`): on the other steps D is not even called.
 
     Args:
         weight: The positive factor in front of the value.
@@ -580,6 +568,10 @@ class Penalty:
     name = "penalty"
     player = "discriminator"
     adds_loss = True
+    # Which labels D is given when a conditional D is differentiated: the generated
+    # ones for a penalty at the generated data (R2), else the real ones.
+    uses_generated_labels = False
+    arguments = {"penalties": ()}
 
     def __init__(self, weight, interval=1):
         self.weight = _check_positive_number("weight", weight)
@@ -648,7 +640,65 @@ class Penalty:
                 "Received: `step=None`."
             )
         zero = ops.convert_to_tensor(0.0, "float32")
-        return tf.cond(self.applies_at(step), penalty_terms, lambda: (zero, zero))
+        return ops.cond(self.applies_at(step), penalty_terms, lambda: (zero, zero))
+
+    # --- As a step component of `GAN.compile(penalties=[...])` ---------------------
+
+    @classmethod
+    def from_arguments(cls, penalties=()):
+        """The list of `Penalty`s for names, instances or saved configs."""
+        return [
+            keras.saving.deserialize_keras_object(penalty)
+            if isinstance(penalty, dict)
+            else get(penalty)
+            for penalty in penalties or ()
+        ]
+
+    @classmethod
+    def argument_values(cls, components):
+        return {"penalties": list(components)}
+
+    def received(self):
+        return f"`penalties=[{self.name!r}]`"
+
+    @property
+    def excludes(self):
+        if self.adds_loss:
+            return {}
+        return {
+            "single_loss": (
+                f"The constraint {self.name!r} acts after a discriminator step, "
+                "which `single_loss=True` does not have. Use a gradient penalty."
+            )
+        }
+
+    def log_names(self):
+        return [self.name]
+
+    def loss_terms(self, context, player, real_input, fake_input, labels):
+        """The weighted term for `player`'s loss (logged unweighted, and with weight
+        0 on the steps a lazy penalty skips)."""
+        if player != self.player or not self.adds_loss:
+            return 0.0
+        real_labels, generated_labels = labels
+        discriminator = context.discriminator_for(
+            generated_labels if self.uses_generated_labels else real_labels
+        )
+        term, value = self(
+            discriminator,
+            context.model.generator,
+            real_input,
+            fake_input,
+            context.seed_generator,
+            context.step,
+        )
+        context.logs[self.name] = (value, ops.cast(self.applies_at(context.step), "float32"))
+        return term
+
+    def after_update(self, context, player):
+        if player == self.player and not self.adds_loss:
+            model = context.model
+            context.logs[self.name] = self.constrain(model.discriminator, model.generator)
 
     def constrain(self, discriminator, generator):
         """Called after each optimizer step of `player`; a scalar to log, or None.
@@ -868,6 +918,7 @@ class R2Penalty(_GammaPenalty):
     """
 
     name = "r2"
+    uses_generated_labels = True
 
     def compute(
         self, discriminator, generator, real_images, generated_images, seed_generator

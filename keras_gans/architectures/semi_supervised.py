@@ -20,7 +20,7 @@ sizes are smaller for the 8x8 digits (`DIGITS_DISCRIMINATOR_UNITS`). The paper's
 sizes are `PAPER_DISCRIMINATOR_UNITS` and `PAPER_GENERATOR_UNITS`.
 
 The noise layer, `ReplicaGaussianNoise`, draws its noise for the global batch and
-keeps this replica's rows (`keras_gans.distribution`), so a step under
+keeps this replica's rows (`keras_gans.training.trainer`), so a step under
 `tf.distribute` equals the single-device step (Keras's `GaussianNoise` draws the
 same noise on every replica). That makes this module TensorFlow-specific.
 
@@ -33,7 +33,7 @@ import math
 import keras
 from keras import ops
 
-from keras_gans import distribution
+from keras_gans.training import trainer
 
 __all__ = [
     "DIGITS_DISCRIMINATOR_UNITS",
@@ -139,7 +139,7 @@ class ReplicaGaussianNoise(keras.layers.Layer):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = distribution.normal_for_replica(
+        noise = trainer.normal_for_replica(
             tuple(ops.shape(inputs)), self.seed_generator, stddev=self.stddev
         )
         return inputs + ops.cast(noise, inputs.dtype)

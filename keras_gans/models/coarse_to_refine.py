@@ -16,7 +16,7 @@ A two-stage generator fills a square hole in an image (Yu et al. 2018, section 3
 
 The mask `m` is 1 in a `hole_size` square: at a random position per image
 (`hole="random"`, drawn from the model's `SeedGenerator` for the global batch and
-sliced per replica, `keras_gans.distribution`) or in the centre (`hole="centre"`).
+sliced per replica, `keras_gans.training.trainer`) or in the centre (`hole="centre"`).
 
 **Schedule.** Both stages train jointly in every step, as Yu et al. train their
 network end to end; the refinement stage receives the coarse output through a stop
@@ -35,8 +35,9 @@ During the coarse-only steps the refinement logs are those of the frozen network
 `evaluate` (and `fit(validation_data=...)`) reports the completion error inside a
 centre hole, `hole_l1`, and the coarse stage's, `coarse_hole_l1`.
 
-TensorFlow-specific (`tf.GradientTape`). Each replica's losses are divided by the
-number of replicas, as in `GAN`.
+The three players (coarse generator, refinement generator, discriminator) step
+through `keras_gans.training.trainer.minimize`, which differentiates each replica's
+share of the global-batch losses, as in `GAN`.
 
 Reference: Yu, Lin, Yang, Shen, Lu & Huang 2018, "Generative Image Inpainting with
 Contextual Attention", https://arxiv.org/abs/1801.07892; the T22 losses: Johnson,
@@ -45,10 +46,10 @@ Alahi & Fei-Fei 2016, https://arxiv.org/abs/1603.08155
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from keras_gans import distribution, image_losses
+from keras_gans import image_losses
+from keras_gans.training import trainer
 from keras_gans import losses as gan_losses
 from keras_gans.architectures.coarse_to_refine import (
     MaskComposite,
@@ -274,24 +275,15 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
             )
         super().compile(**kwargs)
         self.adversarial_loss = gan_losses.get(loss)
+        self.players = trainer.Players()
         self.coarse_optimizer, self.refine_optimizer, self.d_optimizer = (
-            keras.optimizers.get(optimizer or DEFAULT_OPTIMIZER)
-            for optimizer in (coarse_optimizer, refine_optimizer, d_optimizer)
-        )
-        optimizers = (self.coarse_optimizer, self.refine_optimizer, self.d_optimizer)
-        if len({id(optimizer) for optimizer in optimizers}) != 3:
-            raise ValueError(
-                "`coarse_optimizer`, `refine_optimizer` and `d_optimizer` should be "
-                "distinct optimizer instances: an optimizer keeps state for one set "
-                "of variables."
+            self.players.add(name, [network], optimizer or DEFAULT_OPTIMIZER).optimizer
+            for name, network, optimizer in (
+                ("coarse generator", self.coarse_generator, coarse_optimizer),
+                ("refinement generator", self.refine_generator, refine_optimizer),
+                ("discriminator", self.discriminator, d_optimizer),
             )
-        # Build the slots now (inside the strategy scope, when there is one).
-        for optimizer, network in zip(
-            optimizers,
-            (self.coarse_generator, self.refine_generator, self.discriminator),
-            strict=True,
-        ):
-            optimizer.build(network.trainable_variables)
+        )
         self.l1_weight = float(l1_weight)
         self.extra_loss_weights = {
             "perceptual": float(perceptual_weight),
@@ -379,7 +371,7 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
         if hole == "centre":
             corners = ops.full((batch_size, 2), (span - 1) // 2, dtype="int32")
         else:
-            draws = distribution.uniform_for_replica(
+            draws = trainer.uniform_for_replica(
                 (batch_size, 2), self.seed_generator
             )  # [b, 2] in [0, 1)
             corners = ops.minimum(
@@ -452,18 +444,6 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
 
     # --- Training ---------------------------------------------------------------------
 
-    @staticmethod
-    def _replica_share(loss, optimizer):
-        """What a replica differentiates (inside the tape): its loss / num_replicas,
-        times the optimizer's loss scale."""
-        _, num_replicas = distribution.replica_position()
-        return optimizer.scale_loss(loss / num_replicas)
-
-    @staticmethod
-    def _apply(optimizer, tape, scaled_loss, variables):
-        gradients = tape.gradient(scaled_loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables, strict=True))
-
     def train_step(self, data):
         images = ops.cast(_split_real_data(data), "float32")
         masks = self.make_masks(ops.shape(images)[0])
@@ -473,33 +453,40 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
         logs = {}
 
         # Coarse stage: L1 reconstruction alone.
-        variables = self.coarse_generator.trainable_variables
-        with tf.GradientTape() as tape:
-            coarse = self.coarse_generator(inputs, training=True)
-            coarse_l1 = image_losses.l1_reconstruction_loss(images, coarse)
-            total = coarse_l1 + sum(self.coarse_generator.losses, 0.0)
-            scaled_loss = self._replica_share(total, self.coarse_optimizer)
-        self._apply(self.coarse_optimizer, tape, scaled_loss, variables)
-        logs["coarse_l1"] = coarse_l1
+        coarse_player = self.players["coarse generator"]
+
+        def coarse_loss():
+            logs["coarse"] = self.coarse_generator(inputs, training=True)
+            logs["coarse_l1"] = image_losses.l1_reconstruction_loss(
+                images, logs["coarse"]
+            )
+            return logs["coarse_l1"] + coarse_player.regularization()
+
+        trainer.minimize(coarse_player, coarse_loss)
         # The refinement stage sees the coarse output in place, without gradient.
-        coarse_composite = ops.stop_gradient(MaskComposite()((coarse, inputs)))
+        coarse_composite = ops.stop_gradient(
+            MaskComposite()((logs.pop("coarse"), inputs))
+        )
 
         # Discriminator: real images against the composited refinements.
         refined = self.refine_generator([inputs, coarse_composite], training=True)
         completed = MaskComposite()((refined, inputs))
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
+        d_player = self.players["discriminator"]
+
+        def discriminator_loss():
             real_logits = self.discriminator(images, training=True)
             fake_logits = self.discriminator(completed, training=True)
-            d_loss = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
-            total = refining * (d_loss + sum(self.discriminator.losses, 0.0))
-            scaled_loss = self._replica_share(total, self.d_optimizer)
-        self._apply(self.d_optimizer, tape, scaled_loss, variables)
-        logs["d_loss"] = d_loss
+            logs["d_loss"] = self.adversarial_loss.discriminator_loss(
+                real_logits, fake_logits
+            )
+            return refining * (logs["d_loss"] + d_player.regularization())
+
+        trainer.minimize(d_player, discriminator_loss)
 
         # Refinement stage: adversarial + λ_L1 L1 + the enabled T22 terms.
-        variables = self.refine_generator.trainable_variables
-        with tf.GradientTape() as tape:
+        refine_player = self.players["refinement generator"]
+
+        def refinement_loss():
             refined = self.refine_generator([inputs, coarse_composite], training=True)
             completed = MaskComposite()((refined, inputs))
             fake_logits = self.discriminator(completed, training=True)
@@ -511,17 +498,17 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
             g_loss = self.adversarial_loss.generator_loss(fake_logits, real_logits)
             refine_l1 = image_losses.l1_reconstruction_loss(images, refined)
             extra = self._extra_losses(images, completed)
+            logs.update(g_loss=g_loss, refine_l1=refine_l1, **extra)
             total = g_loss + self.l1_weight * refine_l1
             for name, value in extra.items():
                 total = total + self.extra_loss_weights[name] * value
-            total = refining * (total + sum(self.refine_generator.losses, 0.0))
-            scaled_loss = self._replica_share(total, self.refine_optimizer)
-        self._apply(self.refine_optimizer, tape, scaled_loss, variables)
-        logs.update(g_loss=g_loss, refine_l1=refine_l1, **extra)
+            return refining * (total + refine_player.regularization())
+
+        trainer.minimize(refine_player, refinement_loss)
 
         self.training_step.assign_add(1)
-        distribution.update_trackers(self._trackers, logs)
-        return distribution.step_outputs(
+        trainer.update_trackers(self._trackers, logs)
+        return trainer.step_outputs(
             {name: tracker.result() for name, tracker in self._trackers.items()}
         )
 
@@ -549,8 +536,8 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
                 ("coarse_hole_l1", "coarse_composite"),
             )
         }
-        distribution.update_trackers(self._evaluation_trackers, logs)
-        return distribution.step_outputs(
+        trainer.update_trackers(self._evaluation_trackers, logs)
+        return trainer.step_outputs(
             {name: t.result() for name, t in self._evaluation_trackers.items()}
         )
 

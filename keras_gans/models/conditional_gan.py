@@ -24,7 +24,7 @@ how the label enters:
   logged, unweighted, as `d_classification` and `g_classification`.
 
 The generated batch's labels `y_g` are uniform over the K classes, drawn for the
-global batch and sliced per replica like the latents (`keras_gans.distribution`),
+global batch and sliced per replica like the latents (`keras_gans.training.trainer`),
 so a step on N replicas equals a step on one device. The D step's fakes and the
 G step's fakes have labels of their own; the real batch keeps its labels.
 
@@ -49,9 +49,10 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_gans import distribution
+from keras_gans import losses as gan_losses
 from keras_gans.models.gan import GAN
-from keras_gans.penalties import R2Penalty
+from keras_gans.training import options as step_options
+from keras_gans.training import trainer
 
 __all__ = ["ConditionalGAN", "classification_loss"]
 
@@ -81,21 +82,6 @@ def classification_loss(labels, class_logits):
             labels, class_logits, from_logits=True
         )
     )
-
-
-class _DiscriminatorForLabels:
-    """D with the labels fixed, `images -> logits`, for the penalties (which
-    differentiate D with respect to its image input only)."""
-
-    def __init__(self, discriminator, labels, auxiliary_classifier):
-        self.discriminator = discriminator
-        self.labels = labels
-        self.auxiliary_classifier = auxiliary_classifier
-
-    def __call__(self, images, training=True):
-        if self.auxiliary_classifier:
-            return self.discriminator(images, training=training)[0]
-        return self.discriminator([images, self.labels], training=training)
 
 
 def _num_inputs(model):
@@ -236,67 +222,37 @@ class ConditionalGAN(GAN):
         self.classification_weight = float(classification_weight)
         super().compile(d_optimizer, g_optimizer, loss, **kwargs)
 
+    @staticmethod
+    def _traits(auxiliary_classifier):
+        traits = {"conditional"}
+        if auxiliary_classifier:
+            traits.add("auxiliary_classifier")
+        return frozenset(traits)
+
+    @property
+    def family_traits(self):
+        return self._traits(self.auxiliary_classifier)
+
+    model_description = "a ConditionalGAN"
+
     @classmethod
     def check_options(
-        cls,
-        *,
-        auxiliary_classifier=False,
-        packing=1,
-        feature_matching=None,
-        unrolled_steps=0,
-        single_loss=False,
-        **options,
+        cls, *, auxiliary_classifier=False, loss="non_saturating", **options
     ):
-        """`GAN.check_options`, and the options a ConditionalGAN (with
-        `auxiliary_classifier` as given to the constructor) has no meaning for."""
-        super().check_options(
-            packing=packing,
-            feature_matching=feature_matching,
-            unrolled_steps=unrolled_steps,
-            single_loss=single_loss,
-            **options,
+        """`GAN.check_options` for a ConditionalGAN with `auxiliary_classifier` as
+        given to the constructor: packing, feature matching and unrolling (and the
+        single loss with the auxiliary classifier) are unavailable."""
+        cls._check_options_of(
+            gan_losses.get(loss),
+            step_options.components_from(options),
+            cls._traits(auxiliary_classifier),
+            cls.model_description,
         )
-        unsupported = {
-            "packing": (
-                packing,
-                packing > 1,
-                "a pack would mix images of different classes under one label",
-            ),
-            "feature_matching": (
-                feature_matching,
-                feature_matching not in (None, False),
-                "it reads D's features of images without their labels",
-            ),
-            "unrolled_steps": (
-                unrolled_steps,
-                unrolled_steps > 0,
-                "the look-ahead calls D on images without their labels",
-            ),
-        }
-        for argument, (value, used, reason) in unsupported.items():
-            if used:
-                raise ValueError(
-                    f"`{argument}` is not available in a ConditionalGAN: {reason}. "
-                    f"Received: `{argument}={value!r}`."
-                )
-        if auxiliary_classifier and single_loss:
-            raise ValueError(
-                "`single_loss=True` is not available with the auxiliary classifier "
-                "(its class loss has no stop-gradient form here). Received: "
-                "`single_loss=True`, `auxiliary_classifier=True`."
-            )
 
-    def _options_to_check(self):
-        return {
-            **super()._options_to_check(),
-            "auxiliary_classifier": self.auxiliary_classifier,
-        }
-
-    def _build_compiled_state(self):
-        super()._build_compiled_state()
+    def _auxiliary_log_names(self):
         if self.auxiliary_classifier:
-            for name in ("d_classification", "g_classification"):
-                self._trackers[name] = keras.metrics.Mean(name=name)
+            return ["d_classification", "g_classification"]
+        return []
 
     # --- Training: the conditioning hooks of GAN -------------------------------------
 
@@ -304,7 +260,7 @@ class ConditionalGAN(GAN):
         """This replica's `[batch_size]` slice of uniform labels in [0, K) for the
         global generated batch (one draw shared by the replicas, as the latents).
         """
-        uniform = distribution.uniform_for_replica(
+        uniform = trainer.uniform_for_replica(
             (batch_size,), self.seed_generator, maxval=float(self.num_classes)
         )
         # floor(U[0, K)) is uniform over 0..K-1; the minimum guards float rounding.
@@ -367,12 +323,6 @@ class ConditionalGAN(GAN):
         value = classification_loss(real[1], real[0]) + fake_loss
         logs["d_classification"] = value
         return self.classification_weight * value
-
-    def _penalty_discriminator(self, penalty, real_labels, generated_labels):
-        labels = generated_labels if isinstance(penalty, R2Penalty) else real_labels
-        return _DiscriminatorForLabels(
-            self.discriminator, labels, self.auxiliary_classifier
-        )
 
     # --- Sampling -------------------------------------------------------------------
 

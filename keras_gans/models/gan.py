@@ -18,12 +18,16 @@ algorithm of Goodfellow et al. 2014 (Algorithm 1):
 With `single_loss=True` (T14) the two steps become one simultaneous step of one
 optimizer on one scalar loss.
 
-The step is TensorFlow-specific (`tf.GradientTape`, `tf.distribute`). Under a
-`tf.distribute` strategy each replica's loss is its local batch mean divided by the
-number of replicas, so the gradients that the optimizer sums across replicas are
-those of the global-batch mean, and every random draw is made for the global batch
-and sliced per replica (`keras_gans.distribution`): one step with N replicas equals
-one step on one device with the same global batch (tested for every option).
+Every option is a step component (`keras_gans.training.component`): it says what
+it adds to D's input, which loss terms it contributes for which player, and what it
+does after an update, and reaches D only through the step context, that is through
+this model's `_discriminate` (so a family's conditioning is never bypassed). The
+updates go through `keras_gans.training.trainer.minimize`, the one place that owns
+the tape, the replica share of the global-batch loss and the mixed-precision loss
+scale: under a `tf.distribute` strategy each replica differentiates its local batch
+mean divided by the number of replicas, and every random draw is made for the global
+batch and sliced per replica, so one step with N replicas equals one step on one
+device with the same global batch (tested for every option).
 
 Reference: Goodfellow et al. 2014, https://arxiv.org/abs/1406.2661
 """
@@ -32,34 +36,31 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_gans import distribution
 from keras_gans import losses as gan_losses
-from keras_gans import penalties as gan_penalties
 from keras_gans.models._seed_state import SavesSeedState
-from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching_loss
-from keras_gans.tricks.generator_ema import GeneratorEMA, copy_model
-from keras_gans.tricks.historical_averaging import (
-    HistoricalAveraging,
-    ParameterAverage,
-)
-from keras_gans.tricks.instance_noise import InstanceNoise
-from keras_gans.tricks.label_smoothing import (
-    LabelSmoothing,
-    smoothed_discriminator_loss,
-)
-from keras_gans.tricks.packing import pack
-from keras_gans.tricks.single_loss import single_loss as single_loss_objective
-from keras_gans.tricks.unrolled import look_ahead_variables
+from keras_gans.training import options as step_options
+from keras_gans.training import trainer
+from keras_gans.training.component import check_combinations
+from keras_gans.training.context import StepContext
+from keras_gans.tricks.discriminator_steps import DiscriminatorSteps
+from keras_gans.tricks.single_loss import single_loss_objective
 
 __all__ = ["GAN"]
+
+# The model attribute of each player's optimizer.
+_OPTIMIZER_ATTRIBUTES = {
+    "discriminator": "d_optimizer",
+    "generator": "g_optimizer",
+    "players": "optimizer",
+}
 
 # DCGAN's optimizer (Radford et al. 2015, section 4): Adam, lr 2e-4, beta_1 0.5.
 DEFAULT_OPTIMIZER = {
     "class_name": "Adam",
     "config": {"learning_rate": 2e-4, "beta_1": 0.5},
 }
-# The unrolled look-ahead's step size η (plain gradient steps; see tricks/unrolled.py).
-DEFAULT_UNROLLED_LEARNING_RATE = 1e-2
+# What `compile` passes on to `keras.Model.compile`.
+KERAS_COMPILE_ARGUMENTS = ("jit_compile", "steps_per_execution", "run_eagerly")
 
 
 def _split_real_data(data):
@@ -107,71 +108,6 @@ def _checked_logits(logits, inputs):
     )
     with tf.control_dependencies([check]):
         return tf.identity(logits)
-
-
-def _strided_part(values, start, step):
-    """`values[start::step]`, or None for None (a GAN's absent labels)."""
-    return None if values is None else values[start::step]
-
-
-def _regularization(model):
-    """The sum of a model's `add_loss` terms (kernel regularizers and the like)."""
-    return sum(model.losses, 0.0)
-
-
-def _gradient_norm(gradients, scaled_loss_per_unit):
-    """The global L2 norm of this replica's gradients, in units of its own batch mean
-    (undoing the 1/num_replicas and the loss scale)."""
-    squares = [
-        ops.sum(ops.square(ops.cast(g, "float32"))) for g in gradients if g is not None
-    ]
-    return ops.sqrt(sum(squares, 0.0)) / scaled_loss_per_unit
-
-
-def _option(value, option_class, argument, from_value=None):
-    """`value` as an instance of `option_class`, or None (disabled).
-
-    Accepts None/False (disabled), an instance, a config dict from a saved model, or a
-    plain value that `from_value` turns into an instance.
-    """
-    if value is None or value is False:
-        return None
-    if isinstance(value, option_class):
-        return value
-    if isinstance(value, dict) and "class_name" in value:
-        return keras.saving.deserialize_keras_object(value)
-    if from_value is not None:
-        return from_value(value)
-    raise ValueError(
-        f"`{argument}` should be None or a {option_class.__name__}. "
-        f"Received: `{argument}={value!r}`."
-    )
-
-
-def _label_smoothing_option(value):
-    return _option(
-        value,
-        LabelSmoothing,
-        "label_smoothing",
-        lambda target: LabelSmoothing(real_target=target),
-    )
-
-
-def _feature_matching_option(value):
-    return _option(
-        value,
-        FeatureMatching,
-        "feature_matching",
-        lambda value: FeatureMatching(None if value is True else value),
-    )
-
-
-def _check_non_negative_integer(argument, value, minimum):
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(
-            f"`{argument}` should be an integer >= {minimum}. "
-            f"Received: `{argument}={value!r}`."
-        )
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -268,26 +204,14 @@ class GAN(SavesSeedState, keras.Model):
         g_optimizer=None,
         loss="non_saturating",
         *,
-        penalties=(),
-        discriminator_steps=1,
-        label_smoothing=None,
-        instance_noise=None,
-        feature_matching=None,
-        historical_averaging=None,
-        generator_ema=None,
-        unrolled_steps=0,
-        unrolled_learning_rate=DEFAULT_UNROLLED_LEARNING_RATE,
-        unrolled_first_order=False,
-        packing=1,
-        single_loss=False,
-        generator_loss_weight=1.0,
         optimizer=None,
-        **kwargs,
+        **options,
     ):
         """Configures the optimizers, the adversarial loss, penalties and tricks.
 
-        Every option composes with every other (a few pairs that have no meaning
-        together raise a ValueError saying so).
+        Each option is a step component (`keras_gans.training.options` lists them);
+        they compose freely, and the pairs that have no meaning together (or in
+        this model family) raise a ValueError saying why.
 
         Args:
             d_optimizer: The discriminator's optimizer (instance, name or config).
@@ -296,287 +220,148 @@ class GAN(SavesSeedState, keras.Model):
                 Heusel et al. 2017) is a different learning rate here, e.g.
                 D Adam(4e-4) and G Adam(1e-4). Defaults as `d_optimizer`.
             loss: A name from `keras_gans.losses.names()` or a `GANLoss`.
-            penalties: Penalties P1-P7 (`keras_gans.penalties`: names such as "gp",
-                "r1", "clip" or `Penalty` instances). Each logs its value under its
-                name.
-            discriminator_steps: k discriminator steps per generator step (T12). Each
-                batch of B images is split into k strided parts of B / k, one per D
-                step (so every D step sees new real images); the G step generates
-                B / k images. Feed batches of k·B for D steps of B.
-            label_smoothing: One-sided label smoothing (T4): a real target (0.9), a
-                (low, high) range, or a `LabelSmoothing`.
-            instance_noise: Annealed noise on D's inputs (T9): an `InstanceNoise` or
-                a number (its initial stddev).
-            feature_matching: Feature matching for G (T1): True (D's last hidden
-                layer), a layer name, or a `FeatureMatching`.
-            historical_averaging: Historical averaging (T3): a weight λ or a
-                `HistoricalAveraging`. Logs `d_history` and `g_history`.
-            generator_ema: An EMA copy of G for sampling and export (T13): a decay β
-                or a `GeneratorEMA`. `generate`, `save_generator` and the evaluation
-                callback then use `ema_generator`.
-            unrolled_steps: k look-ahead D steps for the G loss (T15); 0 disables.
-            unrolled_learning_rate: The look-ahead's step size η.
-            unrolled_first_order: Do not differentiate through the look-ahead.
-            packing: PacGAN degree m (T16): D judges packs of m samples; D's input
-                needs m times the images' channels, and batches must divide by m.
-            single_loss: One optimizer over G and D and one scalar loss (T14);
-                simultaneous updates. Give `optimizer` instead of `d_optimizer` and
-                `g_optimizer`.
-            generator_loss_weight: λ of the single loss (G's share).
             optimizer: The single-loss optimizer (only with `single_loss=True`).
-            **kwargs: Passed to `keras.Model.compile` (`jit_compile`,
-                `steps_per_execution`, `run_eagerly`).
+            **options: The step components' arguments:
+                penalties: Penalties P1-P7 (`keras_gans.penalties`: names such as
+                    "gp", "r1", "clip" or `Penalty` instances). Each logs its
+                    value under its name.
+                discriminator_steps: k discriminator steps per generator step
+                    (T12). Each batch of B images is split into k strided parts
+                    of B / k, one per D step (so every D step sees new real
+                    images); the G step generates B / k images. Feed batches of
+                    k·B for D steps of B.
+                label_smoothing: One-sided label smoothing (T4): a real target
+                    (0.9), a (low, high) range, or a `LabelSmoothing`.
+                instance_noise: Annealed noise on D's inputs (T9): an
+                    `InstanceNoise` or a number (its initial stddev).
+                feature_matching: Feature matching for G (T1): True (D's last
+                    hidden layer), a layer name, or a `FeatureMatching`.
+                historical_averaging: Historical averaging (T3): a weight λ or a
+                    `HistoricalAveraging`. Logs `d_history` and `g_history`.
+                generator_ema: An EMA copy of G for sampling and export (T13): a
+                    decay β or a `GeneratorEMA`. `generate`, `save_generator` and
+                    the evaluation callback then use `ema_generator`.
+                unrolled_steps: k look-ahead D steps for the G loss (T15); 0
+                    disables. `unrolled_learning_rate` is the look-ahead's step
+                    size η, `unrolled_first_order` stops the gradient through it.
+                packing: PacGAN degree m (T16): D judges packs of m samples; D's
+                    input needs m times the images' channels, and batches must
+                    divide by m.
+                single_loss: One optimizer over G and D and one scalar loss
+                    (T14); simultaneous updates. Give `optimizer` instead of
+                    `d_optimizer` and `g_optimizer`; `generator_loss_weight` is λ
+                    (G's share).
+                jit_compile, steps_per_execution, run_eagerly: Passed to
+                    `keras.Model.compile`.
         """
         for argument in ("loss_weights", "metrics"):
-            if argument in kwargs:
+            if argument in options:
                 raise ValueError(
                     f"GAN.compile takes `d_optimizer`, `g_optimizer` and `loss`; "
                     f"`{argument}` is not used. "
-                    f"Received: `{argument}={kwargs[argument]}`."
+                    f"Received: `{argument}={options[argument]}`."
                 )
-        super().compile(**kwargs)
+        keras_arguments = {
+            name: options.pop(name) for name in KERAS_COMPILE_ARGUMENTS if name in options
+        }
+        super().compile(**keras_arguments)
         self.adversarial_loss = gan_losses.get(loss)
-        self._configure_optimizers(d_optimizer, g_optimizer, optimizer, single_loss)
-        self.single_loss = bool(single_loss)
-        self.generator_loss_weight = float(generator_loss_weight)
-        self.penalties = [gan_penalties.get(penalty) for penalty in penalties or ()]
-        self.discriminator_steps = discriminator_steps
-        self.unrolled_steps = unrolled_steps
-        self.unrolled_learning_rate = float(unrolled_learning_rate)
-        self.unrolled_first_order = bool(unrolled_first_order)
-        self.packing = packing
-        self.label_smoothing = _label_smoothing_option(label_smoothing)
-        self.instance_noise = _option(
-            instance_noise,
-            InstanceNoise,
-            "instance_noise",
-            lambda stddev: InstanceNoise(initial_stddev=stddev),
-        )
-        self.feature_matching = _feature_matching_option(feature_matching)
-        self.historical_averaging = _option(
-            historical_averaging,
-            HistoricalAveraging,
-            "historical_averaging",
-            lambda weight: HistoricalAveraging(weight=weight),
-        )
-        self.generator_ema_option = _option(
-            generator_ema,
-            GeneratorEMA,
-            "generator_ema",
-            lambda decay: GeneratorEMA(decay=decay),
-        )
-        self._check_combinations()
-        self._build_compiled_state()
-        self._gan_compile_kwargs = kwargs
+        self.components = step_options.components_from(options)
+        self._check_components(self.adversarial_loss, self.components)
+        for name, value in step_options.argument_values(self.components).items():
+            setattr(self, name, value)
+        self.players = trainer.Players()
+        self.schedule.add_players(self, d_optimizer, g_optimizer, optimizer)
+        for name in ("d_optimizer", "g_optimizer", "optimizer"):
+            setattr(self, name, None)
+        for player in self.players:
+            setattr(self, _OPTIMIZER_ATTRIBUTES[player.name], player.optimizer)
+        # The options' state (inside the strategy scope, if any).
+        self.feature_model = self.discriminator_history = None
+        self.generator_history = self.ema_generator = None
+        for component in self.components:
+            component.build(self)
+        self._trackers = self._make_trackers()
+        self._gan_compile_kwargs = keras_arguments
 
-    def _configure_optimizers(self, d_optimizer, g_optimizer, optimizer, single_loss):
-        if single_loss:
-            if d_optimizer is not None or g_optimizer is not None:
-                raise ValueError(
-                    "With `single_loss=True` one optimizer trains both players: give "
-                    "`optimizer`, not `d_optimizer`/`g_optimizer`. Received: "
-                    f"`d_optimizer={d_optimizer}`, `g_optimizer={g_optimizer}`."
-                )
-            self.optimizer = keras.optimizers.get(optimizer or DEFAULT_OPTIMIZER)
-            self.d_optimizer = self.g_optimizer = None
-            optimizers = {"optimizer": self.optimizer}
-        else:
-            if optimizer is not None:
-                raise ValueError(
-                    "`optimizer` is the single-loss optimizer (`single_loss=True`); "
-                    "alternating training takes `d_optimizer` and `g_optimizer`. "
-                    f"Received: `optimizer={optimizer}`."
-                )
-            self.d_optimizer = keras.optimizers.get(d_optimizer or DEFAULT_OPTIMIZER)
-            self.g_optimizer = keras.optimizers.get(g_optimizer or DEFAULT_OPTIMIZER)
-            if self.d_optimizer is self.g_optimizer:
-                raise ValueError(
-                    "`d_optimizer` and `g_optimizer` must be two optimizer instances: "
-                    "an optimizer keeps state for one set of variables. Received the "
-                    f"same object twice: {self.d_optimizer}."
-                )
-            optimizers = {
-                "d_optimizer": self.d_optimizer,
-                "g_optimizer": self.g_optimizer,
-            }
-        if keras.config.dtype_policy().name == "mixed_float16":
-            for attribute, value in optimizers.items():
-                setattr(self, attribute, keras.optimizers.LossScaleOptimizer(value))
-        # Build the optimizers' slots now (inside the strategy scope, when there is
-        # one), so that weight loading and BackupAndRestore find them.
-        if single_loss:
-            self.optimizer.build(self._all_trainable_variables())
-        else:
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-            self.g_optimizer.build(self.generator.trainable_variables)
+    default_optimizer = DEFAULT_OPTIMIZER
 
-    def _all_trainable_variables(self):
-        return (
-            self.discriminator.trainable_variables + self.generator.trainable_variables
-        )
+    # The model's traits that step components may be unavailable in
+    # (`StepComponent.unavailable_in`), and how errors name the model.
+    family_traits = frozenset()
+    model_description = "a GAN"
+
+    @property
+    def schedule(self):
+        """The component that runs the step: the single loss (T14) or the
+        alternating k D steps and one G step (T12; k = 1 by default)."""
+        for component in self.components:
+            if component.role == "schedule":
+                return component
+        return DiscriminatorSteps(1)
 
     @classmethod
-    def check_options(
-        cls,
-        *,
-        loss="non_saturating",
-        penalties=(),
-        discriminator_steps=1,
-        label_smoothing=None,
-        feature_matching=None,
-        unrolled_steps=0,
-        packing=1,
-        single_loss=False,
-    ):
+    def check_options(cls, *, loss="non_saturating", **options):
         """Raises a ValueError for `compile` options that are invalid or have no
         meaning together in this model, without building anything.
 
         `compile` makes this check; call it to validate a configuration before
         loading data or building networks (`keras_gans.presets.check` does). The
-        arguments are those of `compile`, as it takes them (names, numbers or
+        arguments are `compile`'s options, as it takes them (names, numbers or
         option objects).
         """
-        loss = gan_losses.get(loss)
-        penalties = [gan_penalties.get(penalty) for penalty in penalties or ()]
-        _check_non_negative_integer("discriminator_steps", discriminator_steps, 1)
-        _check_non_negative_integer("unrolled_steps", unrolled_steps, 0)
-        _check_non_negative_integer("packing", packing, 1)
-        label_smoothing = _label_smoothing_option(label_smoothing)
-        if label_smoothing is not None:
-            label_smoothing.check_loss(loss)
-        if single_loss and (discriminator_steps > 1 or unrolled_steps):
-            raise ValueError(
-                "`single_loss=True` makes one simultaneous step per batch, so it has "
-                "no separate discriminator steps or look-ahead. Received: "
-                f"`discriminator_steps={discriminator_steps}`, "
-                f"`unrolled_steps={unrolled_steps}`."
-            )
-        if _feature_matching_option(feature_matching) is not None and unrolled_steps:
-            raise ValueError(
-                "Feature matching replaces the generator's adversarial loss, so there "
-                "is nothing to unroll. Use one of `feature_matching` and "
-                f"`unrolled_steps` (received `unrolled_steps={unrolled_steps}`)."
-            )
-        for penalty in penalties:
-            if single_loss and not penalty.adds_loss:
-                raise ValueError(
-                    f"The constraint {penalty.name!r} acts after a discriminator step, "
-                    "which `single_loss=True` does not have. Use a gradient penalty."
-                )
+        cls._check_options_of(
+            gan_losses.get(loss),
+            step_options.components_from(options),
+            cls.family_traits,
+            cls.model_description,
+        )
 
-    def _options_to_check(self):
-        """The compiled options, as `check_options` takes them."""
-        return {
-            "loss": self.adversarial_loss,
-            "penalties": self.penalties,
-            "discriminator_steps": self.discriminator_steps,
-            "label_smoothing": self.label_smoothing,
-            "feature_matching": self.feature_matching,
-            "unrolled_steps": self.unrolled_steps,
-            "packing": self.packing,
-            "single_loss": self.single_loss,
-        }
+    def _check_components(self, loss, components):
+        self._check_options_of(
+            loss, components, self.family_traits, self.model_description
+        )
 
-    def _check_combinations(self):
-        self.check_options(**self._options_to_check())
-        if self.packing > 1:
-            self._check_packing_channels()
-
-    def _check_packing_channels(self):
-        """T16: D's input needs `packing` times the channels of G's output."""
-        try:
-            generator_shape = self.generator.output_shape
-            discriminator_shape = self.discriminator.input_shape
-        except (AttributeError, ValueError):  # subclassed models: no static shapes
-            return
-        if not all(
-            isinstance(s, tuple) for s in (generator_shape, discriminator_shape)
-        ):
-            return  # several inputs or outputs: not a plain image-to-logits pair
-        generator_channels = generator_shape[-1]
-        packed_channels = (
-            None if generator_channels is None else (generator_channels * self.packing)
-        )
-        if None in (packed_channels, discriminator_shape[-1]):
-            return
-        if discriminator_shape[-1] != packed_channels:
-            raise ValueError(
-                f"The discriminator's input has {discriminator_shape[-1]} input "
-                f"channels; packing needs the generator's {generator_channels} "
-                f"output channels × `packing={self.packing}` = {packed_channels}. "
-                "Build the discriminator for input shape "
-                f"{(*generator_shape[1:-1], packed_channels)}."
-            )
-
-    def _build_compiled_state(self):
-        """Creates the state the options need (inside the strategy scope, if any)."""
-        self.feature_model = (
-            self.feature_matching.feature_model(self.discriminator)
-            if self.feature_matching is not None
-            else None
-        )
-        players = self.historical_averaging.players if self.historical_averaging else ()
-        self.discriminator_history = (
-            ParameterAverage(
-                self.discriminator.trainable_variables, name="discriminator_history"
-            )
-            if "discriminator" in players
-            else None
-        )
-        self.generator_history = (
-            ParameterAverage(
-                self.generator.trainable_variables, name="generator_history"
-            )
-            if "generator" in players
-            else None
-        )
-        self.ema_generator = (
-            copy_model(self.generator, name="ema_generator")
-            if self.generator_ema_option is not None
-            else None
-        )
-        names = ["d_loss", "g_loss", "real_logits", "fake_logits"]
-        names += [penalty.name for penalty in self.penalties]
-        if self.discriminator_history is not None:
-            names.append("d_history")
-        if self.generator_history is not None:
-            names.append("g_history")
-        if self.instance_noise is not None:
-            names.append("instance_noise")
-        names += ["d_grad_norm", "g_grad_norm"]
+    @staticmethod
+    def _check_options_of(loss, components, traits, model_description):
+        for component in components:
+            component.check(loss)
+        check_combinations(components, traits, model_description)
+        names = [name for component in components for name in component.log_names()]
         if len(set(names)) != len(names):
             raise ValueError(
                 f"Two options log under the same name: {names}. Give each penalty once."
             )
-        self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    def _make_trackers(self):
+        """One `keras.metrics.Mean` per logged value of the step."""
+        names = ["d_loss", "g_loss", "real_logits", "fake_logits"]
+        names += [name for c in self.components for name in c.log_names()]
+        names += self._auxiliary_log_names() + ["d_grad_norm", "g_grad_norm"]
+        return {name: keras.metrics.Mean(name=name) for name in names}
+
+    def _auxiliary_log_names(self):
+        """The names a family logs for its own loss terms (none for a GAN)."""
+        return []
 
     def get_compile_config(self):
         if not self.compiled:
             return None
         serialize = keras.saving.serialize_keras_object
-        if self.single_loss:
-            optimizers = {"optimizer": serialize(self.optimizer)}
-        else:
-            optimizers = {
-                "d_optimizer": serialize(self.d_optimizer),
-                "g_optimizer": serialize(self.g_optimizer),
-            }
+        optimizers = {
+            attribute: serialize(getattr(self, attribute))
+            for attribute in ("d_optimizer", "g_optimizer", "optimizer")
+            if getattr(self, attribute) is not None
+        }
+        values = step_options.argument_values(self.components)
+        values["penalties"] = [serialize(penalty) for penalty in values["penalties"]]
         return {
             **optimizers,
             "loss": serialize(self.adversarial_loss),
-            "penalties": [serialize(penalty) for penalty in self.penalties],
-            "discriminator_steps": self.discriminator_steps,
-            "label_smoothing": serialize(self.label_smoothing),
-            "instance_noise": serialize(self.instance_noise),
-            "feature_matching": serialize(self.feature_matching),
-            "historical_averaging": serialize(self.historical_averaging),
-            "generator_ema": serialize(self.generator_ema_option),
-            "unrolled_steps": self.unrolled_steps,
-            "unrolled_learning_rate": self.unrolled_learning_rate,
-            "unrolled_first_order": self.unrolled_first_order,
-            "packing": self.packing,
-            "single_loss": self.single_loss,
-            "generator_loss_weight": self.generator_loss_weight,
+            **{
+                name: serialize(value) if hasattr(value, "get_config") else value
+                for name, value in values.items()
+            },
             **self._gan_compile_kwargs,
         }
 
@@ -586,7 +371,6 @@ class GAN(SavesSeedState, keras.Model):
         for key in ("d_optimizer", "g_optimizer", "optimizer", "loss"):
             if key in config:
                 config[key] = deserialize(config[key])
-        config["penalties"] = [deserialize(p) for p in config.get("penalties", [])]
         self.compile(**config)
 
     def get_config(self):
@@ -607,7 +391,7 @@ class GAN(SavesSeedState, keras.Model):
             config["latent_dim"] = tuple(config["latent_dim"])
         return cls(**config)
 
-    # --- Training: the pieces ---------------------------------------------------------
+    # --- Training: the family's hooks -------------------------------------------------
 
     def sample_latents(self, batch_size):
         """This replica's `[batch_size, *latent_shape]` slice of the global latent
@@ -616,12 +400,13 @@ class GAN(SavesSeedState, keras.Model):
         Every replica draws the same global batch from the shared seed state (so the
         state stays identical across replicas) and keeps its own rows.
         """
-        return distribution.normal_for_replica(
+        return trainer.normal_for_replica(
             (batch_size, *self.latent_shape), self.seed_generator
         )
 
-    # Conditioning hooks: how a batch, a generated batch and D's scores look. A GAN
-    # has no labels (they are None); `ConditionalGAN` overrides these five.
+    # How a batch, a generated batch and D's scores look, and the family's own loss
+    # terms. A GAN has no labels (they are None); the conditional, self-supervised
+    # and progressive families override these.
 
     def _real_batch(self, data):
         """`(real_images, real_labels)` of a dataset element."""
@@ -633,7 +418,8 @@ class GAN(SavesSeedState, keras.Model):
 
     def _discriminate(self, inputs, labels):
         """`(logits, auxiliary_outputs)`: D's adversarial logits for `inputs` (and
-        their `labels`) and its other outputs (None here)."""
+        their `labels`) and its other outputs (None here). Step components reach it
+        through `StepContext.discriminate`."""
         del labels
         return self.discriminator(inputs, training=True), None
 
@@ -643,10 +429,31 @@ class GAN(SavesSeedState, keras.Model):
         del player, real, fake, logs
         return 0.0
 
-    def _penalty_discriminator(self, penalty, real_labels, generated_labels):
-        """The images -> logits function that `penalty` differentiates."""
-        del penalty, real_labels, generated_labels
-        return self.discriminator
+    def _discriminator_loss(self, real_logits, fake_logits):
+        """D's adversarial loss: the loss's own, or the "discriminator_loss"
+        component's (label smoothing, T4)."""
+        for component in self.components:
+            if component.role == "discriminator_loss":
+                return component.discriminator_loss(self, real_logits, fake_logits)
+        return self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
+
+    def _generator_loss(self, context, real_input, fake_input, labels, real_logits=None):
+        """`(g_loss, fake_auxiliary_outputs)`: G's adversarial term, or the
+        "generator_loss" component's (feature matching T1, unrolling T15).
+        `labels` is `(real_labels, generated_labels)`; `real_logits`, when the
+        caller has them, saves a pass of D over the real batch."""
+        for component in self.components:
+            if component.role == "generator_loss":
+                return component.generator_loss(context, real_input, fake_input, labels)
+        real_labels, generated_labels = labels
+        fake_logits, fake_auxiliary = context.discriminate(fake_input, generated_labels)
+        if self.adversarial_loss.generator_needs_real_logits and real_logits is None:
+            real_logits = context.discriminate(real_input, real_labels)[0]
+        elif not self.adversarial_loss.generator_needs_real_logits:
+            real_logits = None
+        return self.adversarial_loss.generator_loss(
+            fake_logits, real_logits
+        ), fake_auxiliary
 
     @property
     def training_steps(self):
@@ -654,123 +461,49 @@ class GAN(SavesSeedState, keras.Model):
         optimizer = self.optimizer if self.single_loss else self.g_optimizer
         return optimizer.iterations
 
-    def _discriminator_input(self, images):
-        """What D sees of a batch: instance noise (T9), then PacGAN packing (T16)."""
-        if self.instance_noise is not None:
-            images = self.instance_noise(
-                images, self.training_steps, self.seed_generator
-            )
-        return pack(images, self.packing)
-
-    def _discriminator_loss(self, real_logits, fake_logits):
-        if self.label_smoothing is None:
-            return self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
-        real_targets, fake_targets = self.label_smoothing.targets(
-            ops.shape(real_logits)[0], self.seed_generator
-        )
-        return smoothed_discriminator_loss(
-            self.adversarial_loss, real_logits, fake_logits, real_targets, fake_targets
-        )
-
-    def _penalty_terms(self, player, real_input, fake_input, step, logs, labels):
-        """The sum of `player`'s penalty terms; their values go into `logs`.
-        `labels` is `(real_labels, generated_labels)` (None for a GAN)."""
-        total = 0.0
-        for penalty in self.penalties:
-            if penalty.player != player or not penalty.adds_loss:
-                continue
-            term, value = penalty(
-                self._penalty_discriminator(penalty, *labels),
-                self.generator,
-                real_input,
-                fake_input,
-                self.seed_generator,
-                step,
-            )
-            total += term
-            # A lazy penalty (interval > 1) is logged only on the steps it runs.
-            logs[penalty.name] = (value, ops.cast(penalty.applies_at(step), "float32"))
-        return total
-
-    def _history_term(self, history, variables, log_name, logs):
-        if history is None:
-            return 0.0
-        value = history.penalty(variables)
-        logs[log_name] = value
-        return self.historical_averaging.weight * value
-
-    @staticmethod
-    def _replica_share(loss, optimizer):
-        """What a replica differentiates: its loss / num_replicas (so the
-        replica-summed gradients are those of the global-batch mean), times the
-        mixed-precision loss scale. Call it inside the tape."""
-        _, num_replicas = distribution.replica_position()
-        return optimizer.scale_loss(loss / num_replicas)
-
-    def _apply(self, optimizer, tape, scaled_loss, variables, norm_name, logs):
-        """One optimizer step on the replica's share of the loss."""
-        gradients = tape.gradient(scaled_loss, variables)
-        logs[norm_name] = _gradient_norm(gradients, self._replica_share(1.0, optimizer))
-        optimizer.apply_gradients(zip(gradients, variables, strict=True))
-
-    def _generator_adversarial_loss(self, real_input, fake_input, labels):
-        """G's loss against D (or D's look-ahead, T15), or feature matching (T1),
-        and D's auxiliary outputs on the fakes (None without them). `labels` is
-        `(real_labels, generated_labels)` (None for a GAN)."""
-        real_labels, generated_labels = labels
-        if self.feature_model is not None:
-            return feature_matching_loss(
-                self.feature_model(real_input, training=True),
-                self.feature_model(fake_input, training=True),
-            ), None
-        needs_real = self.adversarial_loss.generator_needs_real_logits
-        if self.unrolled_steps:
-            _, num_replicas = distribution.replica_position()
-            trainable = look_ahead_variables(
-                self.discriminator,
-                lambda real, fake: (
-                    self.adversarial_loss.discriminator_loss(real, fake) / num_replicas
-                ),
-                real_input,
-                fake_input,
-                self.unrolled_steps,
-                self.unrolled_learning_rate,
-                self.unrolled_first_order,
-            )
-            non_trainable = self.discriminator.non_trainable_variables
-
-            def discriminator(images, labels):
-                logits, _ = self.discriminator.stateless_call(
-                    trainable, non_trainable, images, training=True
-                )
-                return logits, None
-
-        else:
-            discriminator = self._discriminate
-
-        fake_logits, fake_auxiliary = discriminator(fake_input, generated_labels)
-        real_logits = discriminator(real_input, real_labels)[0] if needs_real else None
-        return self.adversarial_loss.generator_loss(
-            fake_logits, real_logits
-        ), fake_auxiliary
-
     # --- Training: the steps ----------------------------------------------------------
 
-    def _discriminator_step(self, real_images, real_labels, logs):
-        batch_size = ops.shape(real_images)[0]
-        step = self.d_optimizer.iterations
-        generated_images, generated_labels = self._generate_batch(batch_size)
+    def _discriminator_input(self, images):
+        """What D sees of a batch: each component's transform in registry order
+        (instance noise T9, then packing T16)."""
+        for component in self.components:
+            images = component.discriminator_input(images, self)
+        return images
+
+    def _terms(self, context, player, real_input, fake_input, labels):
+        """The sum of the components' loss terms for `player`."""
+        return sum(
+            (
+                component.loss_terms(context, player, real_input, fake_input, labels)
+                for component in self.components
+            ),
+            0.0,
+        )
+
+    def _after_update(self, context, player):
+        for component in self.components:
+            component.after_update(context, player)
+
+    def _discriminator_step(self, context, real_images, real_labels):
+        logs = context.logs
+        player = self.players["discriminator"]
+        context.step = player.optimizer.iterations
+        generated_images, generated_labels = self._generate_batch(
+            ops.shape(real_images)[0]
+        )
         real_input = self._discriminator_input(real_images)
         fake_input = self._discriminator_input(generated_images)
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            real_logits, real_auxiliary = self._discriminate(real_input, real_labels)
+        labels = (real_labels, generated_labels)
+
+        def loss():
+            real_logits, real_auxiliary = context.discriminate(real_input, real_labels)
             real_logits = _checked_logits(real_logits, real_input)
-            fake_logits, fake_auxiliary = self._discriminate(
+            fake_logits, fake_auxiliary = context.discriminate(
                 fake_input, generated_labels
             )
             d_loss = self._discriminator_loss(real_logits, fake_logits)
-            total = (
+            logs.update(d_loss=d_loss, real_logits=real_logits, fake_logits=fake_logits)
+            return (
                 d_loss
                 + self._auxiliary_loss(
                     "discriminator",
@@ -778,162 +511,96 @@ class GAN(SavesSeedState, keras.Model):
                     (fake_auxiliary, generated_labels),
                     logs,
                 )
-                + _regularization(self.discriminator)
-                + self._penalty_terms(
-                    "discriminator",
-                    real_input,
-                    fake_input,
-                    step,
-                    logs,
-                    (real_labels, generated_labels),
-                )
-                + self._history_term(
-                    self.discriminator_history, variables, "d_history", logs
-                )
+                + player.regularization()
+                + self._terms(context, "discriminator", real_input, fake_input, labels)
             )
-            scaled_loss = self._replica_share(total, self.d_optimizer)
-        self._apply(self.d_optimizer, tape, scaled_loss, variables, "d_grad_norm", logs)
-        for penalty in self.penalties:
-            if penalty.player == "discriminator" and not penalty.adds_loss:
-                logs[penalty.name] = penalty.constrain(
-                    self.discriminator, self.generator
-                )
-        if self.discriminator_history is not None:
-            self.discriminator_history.record(variables)
-        logs.update(d_loss=d_loss, real_logits=real_logits, fake_logits=fake_logits)
 
-    def _generator_step(self, real_images, real_labels, logs):
-        batch_size = ops.shape(real_images)[0]
-        step = self.g_optimizer.iterations
+        logs["d_grad_norm"] = trainer.minimize(player, loss)
+        self._after_update(context, "discriminator")
+
+    def _generator_step(self, context, real_images, real_labels):
+        logs = context.logs
+        player = self.players["generator"]
+        context.step = player.optimizer.iterations
         real_input = self._discriminator_input(real_images)
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
-            generated_images, generated_labels = self._generate_batch(batch_size)
-            fake_input = self._discriminator_input(generated_images)
-            g_loss, fake_auxiliary = self._generator_adversarial_loss(
-                real_input, fake_input, (real_labels, generated_labels)
+
+        def loss():
+            generated_images, generated_labels = self._generate_batch(
+                ops.shape(real_images)[0]
             )
-            total = (
+            fake_input = self._discriminator_input(generated_images)
+            labels = (real_labels, generated_labels)
+            g_loss, fake_auxiliary = self._generator_loss(
+                context, real_input, fake_input, labels
+            )
+            logs["g_loss"] = g_loss
+            return (
                 g_loss
                 + self._auxiliary_loss(
                     "generator", None, (fake_auxiliary, generated_labels), logs
                 )
-                + _regularization(self.generator)
-                + self._penalty_terms(
-                    "generator",
-                    real_input,
-                    fake_input,
-                    step,
-                    logs,
-                    (real_labels, generated_labels),
-                )
-                + self._history_term(
-                    self.generator_history, variables, "g_history", logs
-                )
+                + player.regularization()
+                + self._terms(context, "generator", real_input, fake_input, labels)
             )
-            scaled_loss = self._replica_share(total, self.g_optimizer)
-        self._apply(self.g_optimizer, tape, scaled_loss, variables, "g_grad_norm", logs)
-        if self.generator_history is not None:
-            self.generator_history.record(variables)
-        logs["g_loss"] = g_loss
 
-    def _single_loss_step(self, real_images, real_labels, logs):
+        logs["g_grad_norm"] = trainer.minimize(player, loss)
+        self._after_update(context, "generator")
+
+    def _single_loss_step(self, context, real_images, real_labels, generator_weight):
         """T14: one optimizer step on `d_loss + λ [g_loss - sg-g_loss]`."""
-        batch_size = ops.shape(real_images)[0]
-        step = self.optimizer.iterations
+        logs = context.logs
+        player = self.players["players"]
+        context.step = player.optimizer.iterations
         real_input = self._discriminator_input(real_images)
-        d_variables = self.discriminator.trainable_variables
-        g_variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
-            generated_images, generated_labels = self._generate_batch(batch_size)
+
+        def loss():
+            generated_images, generated_labels = self._generate_batch(
+                ops.shape(real_images)[0]
+            )
             fake_input = self._discriminator_input(generated_images)
             stopped_fake_input = ops.stop_gradient(fake_input)
-            real_logits, _ = self._discriminate(real_input, real_labels)
+            real_logits, _ = context.discriminate(real_input, real_labels)
             real_logits = _checked_logits(real_logits, real_input)
-            fake_logits, _ = self._discriminate(fake_input, generated_labels)
-            stopped_fake_logits, _ = self._discriminate(
+            stopped_fake_logits, _ = context.discriminate(
                 stopped_fake_input, generated_labels
             )
-            generator_losses = {}
-            if self.feature_model is not None:
-                real_features = self.feature_model(real_input, training=True)
-                generator_losses = {
-                    "generator_loss": feature_matching_loss(
-                        real_features, self.feature_model(fake_input, training=True)
-                    ),
-                    "stopped_generator_loss": feature_matching_loss(
-                        real_features,
-                        self.feature_model(stopped_fake_input, training=True),
-                    ),
-                }
-            objective, d_loss, g_loss = single_loss_objective(
-                self.adversarial_loss,
-                real_logits,
-                fake_logits,
-                stopped_fake_logits,
-                self.generator_loss_weight,
-                **generator_losses,
+            labels = (real_labels, generated_labels)
+            g_loss, _ = self._generator_loss(
+                context, real_input, fake_input, labels, real_logits
             )
-            if self.label_smoothing is not None:
-                smoothed = self._discriminator_loss(real_logits, stopped_fake_logits)
-                objective = objective - d_loss + smoothed
-                d_loss = smoothed
-            total = (
-                objective
-                + _regularization(self.discriminator)
-                + _regularization(self.generator)
-                + self._penalty_terms(
-                    "discriminator",
-                    real_input,
-                    stopped_fake_input,
-                    step,
-                    logs,
-                    (real_labels, generated_labels),
-                )
-                + self._penalty_terms(
-                    "generator",
-                    real_input,
-                    fake_input,
-                    step,
-                    logs,
-                    (real_labels, generated_labels),
-                )
-                + self._history_term(
-                    self.discriminator_history, d_variables, "d_history", logs
-                )
-                + self._history_term(
-                    self.generator_history, g_variables, "g_history", logs
-                )
+            stopped_g_loss, _ = self._generator_loss(
+                context, real_input, stopped_fake_input, labels, real_logits
             )
-            scaled_loss = self._replica_share(total, self.optimizer)
-        self._apply(
-            self.optimizer,
-            tape,
-            scaled_loss,
-            d_variables + g_variables,
-            "d_grad_norm",
-            logs,
-        )
-        for history, variables in (
-            (self.discriminator_history, d_variables),
-            (self.generator_history, g_variables),
-        ):
-            if history is not None:
-                history.record(variables)
-        logs.update(
-            d_loss=d_loss,
-            g_loss=g_loss,
-            real_logits=real_logits,
-            fake_logits=fake_logits,
-            g_grad_norm=logs["d_grad_norm"],
-        )
+            d_loss = self._discriminator_loss(real_logits, stopped_fake_logits)
+            fake_logits, _ = context.discriminate(fake_input, generated_labels)
+            logs.update(
+                d_loss=d_loss,
+                g_loss=g_loss,
+                real_logits=real_logits,
+                fake_logits=fake_logits,
+            )
+            return (
+                single_loss_objective(d_loss, g_loss, stopped_g_loss, generator_weight)
+                + player.regularization()
+                + self._terms(
+                    context, "discriminator", real_input, stopped_fake_input, labels
+                )
+                + self._terms(context, "generator", real_input, fake_input, labels)
+            )
+
+        logs["d_grad_norm"] = logs["g_grad_norm"] = trainer.minimize(player, loss)
+        for network in ("discriminator", "generator"):
+            self._after_update(context, network)
 
     def _check_batch_size(self, real_images):
         """T12 splits each (replica's) batch into k parts and T16 each part into
-        packs of m: the batch must divide by k · m. Returns `real_images`; with a
-        batch size known only in the graph, the returned tensor depends on the
-        check, so every split and pack of the step runs after it."""
-        divisor = self.discriminator_steps * self.packing
+        packs of m: the batch must divide by k · m (the components' divisors).
+        Returns `real_images`; with a batch size known only in the graph, the
+        returned tensor depends on the check, so every split and pack of the step
+        runs after it."""
+        divisor = 1
+        for component in self.components:
+            divisor *= component.batch_divisor
         if divisor == 1:
             return real_images
         message = (
@@ -955,31 +622,19 @@ class GAN(SavesSeedState, keras.Model):
     def train_step(self, data):
         real_images, real_labels = self._real_batch(data)
         real_images = self._check_batch_size(real_images)
-        logs = {}
-        if self.instance_noise is not None:
-            logs["instance_noise"] = self.instance_noise.stddev(self.training_steps)
-        if self.single_loss:
-            self._single_loss_step(real_images, real_labels, logs)
-        else:
-            # T12: k strided parts of the batch, one per D step. Strided (not
-            # contiguous) parts make the same split on one device and on N replicas.
-            k = self.discriminator_steps
-            for part in range(k):
-                self._discriminator_step(
-                    real_images[part::k], _strided_part(real_labels, part, k), logs
-                )
-            self._generator_step(
-                real_images[k - 1 :: k], _strided_part(real_labels, k - 1, k), logs
-            )
-        if self.ema_generator is not None:
-            _, num_replicas = distribution.replica_position()
-            self.generator_ema_option.update(
-                self.ema_generator,
-                self.generator,
-                ops.shape(real_images)[0] // self.discriminator_steps * num_replicas,
-            )
-        distribution.update_trackers(self._trackers, logs)
-        return distribution.step_outputs(
+        context = StepContext(self, logs={})
+        for component in self.components:
+            component.before_step(context)
+        schedule = self.schedule
+        schedule.run(self, context, real_images, real_labels)
+        _, num_replicas = trainer.replica_position()
+        generated_per_step = (
+            ops.shape(real_images)[0] // schedule.batch_divisor * num_replicas
+        )
+        for component in self.components:
+            component.after_step(context, generated_per_step)
+        trainer.update_trackers(self._trackers, context.logs)
+        return trainer.step_outputs(
             {name: tracker.result() for name, tracker in self._trackers.items()}
         )
 

@@ -26,7 +26,7 @@ latent vector per image holds every level's noise, and clips the finest image to
 
 **Distribution.** Each replica's losses are its batch means divided by the number
 of replicas and every latent is drawn for the global batch and sliced per replica
-(`keras_gans.distribution`), as in `GAN`: one step on N replicas equals one step on
+(`keras_gans.training.trainer`), as in `GAN`: one step on N replicas equals one step on
 one device with the same global batch (the reference networks have no batch
 normalization). Under a `mixed_float16` policy pass
 `keras.optimizers.LossScaleOptimizer` instances (the optimizers are not wrapped
@@ -44,10 +44,10 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from keras_gans import distribution, pyramid
+from keras_gans import pyramid
+from keras_gans.training import trainer
 from keras_gans import losses as gan_losses
 from keras_gans.architectures.lapgan import (
     lapgan_networks,
@@ -270,26 +270,26 @@ class LaplacianGAN(SavesSeedState, keras.Model):
                 )
         super().compile(**kwargs)
         self.adversarial_loss = gan_losses.get(loss)
-        self.d_optimizers = self._level_optimizers(d_optimizer, "d_optimizer")
-        self.g_optimizers = self._level_optimizers(g_optimizer, "g_optimizer")
-        if any(
-            d_optimizer is g_optimizer
-            for d_optimizer in self.d_optimizers
-            for g_optimizer in self.g_optimizers
-        ):
-            raise ValueError(
-                "`d_optimizer` and `g_optimizer` should be distinct optimizer "
-                "instances: an optimizer keeps state for one set of variables."
-            )
-        # Build the slots now (inside the strategy scope, when there is one), so
-        # that weight loading and BackupAndRestore find them.
+        d_optimizers = self._level_optimizers(d_optimizer, "d_optimizer")
+        g_optimizers = self._level_optimizers(g_optimizer, "g_optimizer")
+        self.players = trainer.Players()
         for level in range(self.num_levels):
-            self.d_optimizers[level].build(
-                self.level_discriminators[level].trainable_variables
+            self.players.add(
+                f"discriminator_{level}",
+                [self.level_discriminators[level]],
+                d_optimizers[level],
             )
-            self.g_optimizers[level].build(
-                self.level_generators[level].trainable_variables
+            self.players.add(
+                f"generator_{level}", [self.level_generators[level]], g_optimizers[level]
             )
+        self.d_optimizers = [
+            self.players[f"discriminator_{level}"].optimizer
+            for level in range(self.num_levels)
+        ]
+        self.g_optimizers = [
+            self.players[f"generator_{level}"].optimizer
+            for level in range(self.num_levels)
+        ]
         names = ["d_loss", "g_loss"]
         for size in self.sizes:
             names += [f"d{size}_loss", f"g{size}_loss"]
@@ -364,7 +364,7 @@ class LaplacianGAN(SavesSeedState, keras.Model):
     def _level_generate(self, level, batch_size, conditioning, training):
         """Level `level`'s generated images (level 0) or residuals, for this
         replica's `batch_size` rows."""
-        latents = distribution.normal_for_replica(
+        latents = trainer.normal_for_replica(
             (batch_size, *self.latent_shapes[level]), self.seed_generator
         )
         generator = self.level_generators[level]
@@ -382,44 +382,44 @@ class LaplacianGAN(SavesSeedState, keras.Model):
 
     def _level_step(self, level, targets, conditioning, logs):
         """One discriminator step and one generator step of level `level`."""
-        generator = self.level_generators[level]
         discriminator = self.level_discriminators[level]
-        d_optimizer, g_optimizer = self.d_optimizers[level], self.g_optimizers[level]
         batch_size = ops.shape(targets)[0]
-        _, num_replicas = distribution.replica_position()
         real_input = self._discriminator_input(targets, conditioning)
+        losses = {}
 
         # Discriminator step: real pairs against generated ones.
         generated = self._level_generate(level, batch_size, conditioning, True)
         fake_input = self._discriminator_input(generated, conditioning)
-        variables = discriminator.trainable_variables
-        with tf.GradientTape() as tape:
+        d_player = self.players[f"discriminator_{level}"]
+
+        def discriminator_loss():
             real_logits = discriminator(real_input, training=True)
             fake_logits = discriminator(fake_input, training=True)
-            d_loss = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
-            total = d_loss + sum(discriminator.losses, 0.0)
-            # The replica's share: gradients summed over replicas are the
-            # global-batch mean's.
-            scaled_loss = d_optimizer.scale_loss(total / num_replicas)
-        gradients = tape.gradient(scaled_loss, variables)
-        d_optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            losses["d"] = self.adversarial_loss.discriminator_loss(
+                real_logits, fake_logits
+            )
+            return losses["d"] + d_player.regularization()
+
+        trainer.minimize(d_player, discriminator_loss)
 
         # Generator step: fresh latents, the same conditioning.
-        variables = generator.trainable_variables
-        with tf.GradientTape() as tape:
+        g_player = self.players[f"generator_{level}"]
+
+        def generator_loss():
             generated = self._level_generate(level, batch_size, conditioning, True)
-            fake_input = self._discriminator_input(generated, conditioning)
-            fake_logits = discriminator(fake_input, training=True)
+            fake_logits = discriminator(
+                self._discriminator_input(generated, conditioning), training=True
+            )
             real_logits = (
                 discriminator(real_input, training=True)
                 if self.adversarial_loss.generator_needs_real_logits
                 else None
             )
-            g_loss = self.adversarial_loss.generator_loss(fake_logits, real_logits)
-            total = g_loss + sum(generator.losses, 0.0)
-            scaled_loss = g_optimizer.scale_loss(total / num_replicas)
-        gradients = tape.gradient(scaled_loss, variables)
-        g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            losses["g"] = self.adversarial_loss.generator_loss(fake_logits, real_logits)
+            return losses["g"] + g_player.regularization()
+
+        trainer.minimize(g_player, generator_loss)
+        d_loss, g_loss = losses["d"], losses["g"]
         size = self.sizes[level]
         logs[f"d{size}_loss"] = d_loss
         logs[f"g{size}_loss"] = g_loss
@@ -435,8 +435,8 @@ class LaplacianGAN(SavesSeedState, keras.Model):
             logs[f"{player}_loss"] = sum(
                 logs[f"{player}{size}_loss"] for size in self.sizes
             ) / float(self.num_levels)
-        distribution.update_trackers(self._trackers, logs)
-        return distribution.step_outputs(
+        trainer.update_trackers(self._trackers, logs)
+        return trainer.step_outputs(
             {name: tracker.result() for name, tracker in self._trackers.items()}
         )
 

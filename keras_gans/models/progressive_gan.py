@@ -48,7 +48,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans import distribution
+from keras_gans.training import trainer
 from keras_gans.architectures.progressive import (
     fade_real_images,
     growth_layer,
@@ -309,7 +309,7 @@ class ProgressiveGAN(GAN):
     def train_step(self, data):
         self._apply_schedule()
         results = super().train_step(data)
-        _, num_replicas = distribution.replica_position()
+        _, num_replicas = trainer.replica_position()
         batch_size = ops.shape(_split_real_data(data))[0] * num_replicas
         self.images_seen.assign_add(ops.cast(batch_size, "int64"))
         self._apply_schedule()
@@ -317,7 +317,7 @@ class ProgressiveGAN(GAN):
             "stage": ops.cast(self.stage, "float32"),
             "alpha": ops.convert_to_tensor(self.alpha),
         }
-        return {**results, **distribution.step_outputs(growth)}
+        return {**results, **trainer.step_outputs(growth)}
 
     def generate(self, num_images, seed=None, batch_size=256, truncation=None):
         """`GAN.generate` clipped to [-1, 1] (PGGAN's toRGB layers are linear).

@@ -230,16 +230,6 @@ def _check_weight(argument, value):
     return float(value)
 
 
-class _AdversarialHead:
-    """D's adversarial logits alone, `images -> logits`, for the penalties."""
-
-    def __init__(self, discriminator):
-        self.discriminator = discriminator
-
-    def __call__(self, images, training=True):
-        return self.discriminator(images, training=training)[0]
-
-
 @keras.saving.register_keras_serializable(package="keras_gans")
 class SelfSupervisedGAN(GAN):
     """SS-GAN: a GAN whose discriminator also learns to predict image rotations.
@@ -317,46 +307,13 @@ class SelfSupervisedGAN(GAN):
         )
         super().compile(d_optimizer, g_optimizer, loss, **kwargs)
 
-    @classmethod
-    def check_options(
-        cls,
-        *,
-        packing=1,
-        feature_matching=None,
-        unrolled_steps=0,
-        single_loss=False,
-        **options,
-    ):
-        """`GAN.check_options`, and the options a SelfSupervisedGAN has no meaning
-        for."""
-        super().check_options(
-            packing=packing,
-            feature_matching=feature_matching,
-            unrolled_steps=unrolled_steps,
-            single_loss=single_loss,
-            **options,
-        )
-        unsupported = {
-            "packing": (packing, packing > 1),
-            "feature_matching": (
-                feature_matching,
-                feature_matching not in (None, False),
-            ),
-            "unrolled_steps": (unrolled_steps, unrolled_steps > 0),
-            "single_loss": (single_loss, bool(single_loss)),
-        }
-        for argument, (value, used) in unsupported.items():
-            if used:
-                raise ValueError(
-                    f"`{argument}` is not available in a SelfSupervisedGAN: its "
-                    "steps bypass the rotation losses. "
-                    f"Received: `{argument}={value!r}`."
-                )
+    # Its steps add the rotation losses (`_auxiliary_loss`), which the options
+    # that replace a step or score packs would bypass.
+    family_traits = frozenset({"rotation_losses"})
+    model_description = "a SelfSupervisedGAN"
 
-    def _build_compiled_state(self):
-        super()._build_compiled_state()
-        for name in ("d_rotation", "g_rotation"):
-            self._trackers[name] = keras.metrics.Mean(name=name)
+    def _auxiliary_log_names(self):
+        return ["d_rotation", "g_rotation"]
 
     # --- Training: the hooks of GAN ---------------------------------------------------
 
@@ -379,10 +336,6 @@ class SelfSupervisedGAN(GAN):
         value = self._rotation_loss(real[0])
         logs["d_rotation"] = value
         return self.discriminator_rotation_weight * value
-
-    def _penalty_discriminator(self, penalty, real_labels, generated_labels):
-        del penalty, real_labels, generated_labels
-        return _AdversarialHead(self.discriminator)
 
     # --- Saving ---------------------------------------------------------------------
 

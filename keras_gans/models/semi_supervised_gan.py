@@ -32,7 +32,7 @@ different numbers of labelled examples, so each replica differentiates its own s
 divided by the all-reduced count, and the optimizer's sum over replicas is the
 gradient of the global mean (a step on N replicas equals the single-device step).
 
-The step is TensorFlow-specific (`tf.GradientTape`, `tf.distribute`).
+The steps go through `keras_gans.training.trainer` (players, `minimize`).
 
 Reference: Salimans et al. 2016, "Improved Techniques for Training GANs", section 5,
 https://arxiv.org/abs/1606.03498
@@ -40,10 +40,10 @@ https://arxiv.org/abs/1606.03498
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from keras_gans import data, distribution
+from keras_gans import data
+from keras_gans.training import trainer
 from keras_gans.architectures import semi_supervised as networks
 from keras_gans.data.labelled_subset import UNLABELLED
 from keras_gans.models._preset_fields import reject_unsupported_fields
@@ -133,7 +133,7 @@ def _replica_share_of_mean(values, weights):
     this is the plain weighted mean.
     """
     local_sum = ops.sum(ops.where(weights > 0, values * weights, 0.0))
-    global_weight = ops.stop_gradient(distribution.global_sum(ops.sum(weights)))
+    global_weight = ops.stop_gradient(trainer.global_sum(ops.sum(weights)))
     return local_sum / ops.maximum(global_weight, 1.0)
 
 
@@ -208,7 +208,7 @@ def _correct_and_count(class_logits, labels):
     predictions = ops.cast(ops.argmax(class_logits, axis=-1), "int32")
     correct = ops.sum(ops.cast(is_labelled & (predictions == labels), "float32"))
     count = ops.sum(ops.cast(is_labelled, "float32"))
-    return distribution.global_sum([correct, count])
+    return trainer.global_sum([correct, count])
 
 
 def _split_labelled_batch(data):
@@ -359,21 +359,13 @@ class SemiSupervisedGAN(GAN):
                 f"Received: `unsupervised_weight={unsupervised_weight!r}`."
             )
         keras.Model.compile(self, **kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer or DEFAULT_OPTIMIZER)
-        self.g_optimizer = keras.optimizers.get(g_optimizer or DEFAULT_OPTIMIZER)
-        if self.d_optimizer is self.g_optimizer:
-            raise ValueError(
-                "`d_optimizer` and `g_optimizer` must be two optimizer instances: an "
-                "optimizer keeps state for one set of variables. Received the same "
-                f"object twice: {self.d_optimizer}."
-            )
-        if keras.config.dtype_policy().name == "mixed_float16":
-            self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer)
-            self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
-        # Built now (inside the strategy scope, if any) so that weight loading and
-        # BackupAndRestore find the slots.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.players = trainer.Players()
+        self.d_optimizer = self.players.add(
+            "discriminator", [self.discriminator], d_optimizer or DEFAULT_OPTIMIZER
+        ).optimizer
+        self.g_optimizer = self.players.add(
+            "generator", [self.generator], g_optimizer or DEFAULT_OPTIMIZER
+        ).optimizer
         self.feature_layer = feature_layer
         self.feature_model = FeatureMatching(feature_layer).feature_model(
             self.discriminator
@@ -415,25 +407,32 @@ class SemiSupervisedGAN(GAN):
         generated_images = self.generator(
             self.sample_latents(batch_size), training=True
         )
-        _, num_replicas = distribution.replica_position()
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
+        _, num_replicas = trainer.replica_position()
+        player = self.players["discriminator"]
+        terms = {}
+
+        def loss():
             # Real and generated images in separate passes (T19).
             real_logits = self.discriminator(images, training=True)
             fake_logits = self.discriminator(generated_images, training=True)
             # Each is this replica's share of the global-batch mean.
-            supervised = supervised_loss(real_logits, labels)
-            unsupervised = unsupervised_discriminator_loss(real_logits, fake_logits)
-            d_loss = supervised + self.unsupervised_weight * unsupervised
+            terms.update(
+                real_logits=real_logits,
+                supervised=supervised_loss(real_logits, labels),
+                unsupervised=unsupervised_discriminator_loss(real_logits, fake_logits),
+            )
+            d_loss = terms["supervised"] + self.unsupervised_weight * terms["unsupervised"]
             # Every replica holds the whole regularization term: one copy in all.
-            total = d_loss + sum(self.discriminator.losses, 0.0) / num_replicas
-            scaled_loss = self.d_optimizer.scale_loss(total)
-        gradients = tape.gradient(scaled_loss, variables)
-        self.d_optimizer.apply_gradients(zip(gradients, variables, strict=True))
-        supervised, unsupervised = distribution.global_sum(
-            [ops.stop_gradient(supervised), ops.stop_gradient(unsupervised)]
+            return d_loss + player.regularization() / num_replicas
+
+        trainer.minimize(player, loss, already_shared=True)
+        supervised, unsupervised = trainer.global_sum(
+            [
+                ops.stop_gradient(terms["supervised"]),
+                ops.stop_gradient(terms["unsupervised"]),
+            ]
         )
-        correct, count = _correct_and_count(real_logits, labels)
+        correct, count = _correct_and_count(terms["real_logits"], labels)
         logs.update(
             supervised_loss=(supervised, 1.0),
             unsupervised_loss=(unsupervised, 1.0),
@@ -443,26 +442,25 @@ class SemiSupervisedGAN(GAN):
 
     def _generator_step(self, images, logs):
         batch_size = ops.shape(images)[0]
-        _, num_replicas = distribution.replica_position()
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
+        player = self.players["generator"]
+
+        def loss():
             generated_images = self.generator(
                 self.sample_latents(batch_size), training=True
             )
             # The global-batch value on every replica (its means are all-reduced):
-            # each replica differentiates 1/num_replicas of it.
+            # `minimize` differentiates 1/num_replicas of it on each.
             g_loss = feature_matching_loss(
                 self.feature_model(images, training=True),
                 self.feature_model(generated_images, training=True),
             )
-            total = g_loss + sum(self.generator.losses, 0.0)
-            scaled_loss = self.g_optimizer.scale_loss(total / num_replicas)
-        gradients = tape.gradient(scaled_loss, variables)
-        self.g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
-        logs["g_loss"] = (g_loss, 1.0)
+            logs["g_loss"] = (g_loss, 1.0)
+            return g_loss + player.regularization()
+
+        trainer.minimize(player, loss)
 
     def _results(self):
-        return distribution.step_outputs(
+        return trainer.step_outputs(
             {name: tracker.result() for name, tracker in self._trackers.items()}
         )
 
@@ -471,7 +469,7 @@ class SemiSupervisedGAN(GAN):
         logs = {}
         self._discriminator_step(images, labels, logs)
         self._generator_step(images, logs)
-        distribution.update_trackers(self._trackers, logs)
+        trainer.update_trackers(self._trackers, logs)
         return self._results()
 
     def test_step(self, data):

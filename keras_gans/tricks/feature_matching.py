@@ -15,7 +15,8 @@ Reference: Salimans et al. 2016, section 3.1, https://arxiv.org/abs/1606.03498
 import keras
 from keras import ops
 
-from keras_gans import distribution
+from keras_gans.training import trainer
+from keras_gans.training.component import StepComponent
 
 __all__ = ["FeatureMatching", "feature_matching_loss"]
 
@@ -40,16 +41,19 @@ def feature_matching_loss(real_features, fake_features):
     """
     real_features = ops.cast(real_features, "float32")
     fake_features = ops.cast(fake_features, "float32")
-    real_mean, fake_mean = distribution.global_mean(
+    real_mean, fake_mean = trainer.global_mean(
         [ops.mean(real_features, axis=0), ops.mean(fake_features, axis=0)]
     )
     return ops.sum(ops.square(real_mean - fake_mean))
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class FeatureMatching:
+class FeatureMatching(StepComponent):
     """The feature-matching option of `GAN.compile` (T1): the generator's loss
     becomes `feature_matching_loss` on one discriminator layer.
+
+    As a step component it builds the model `images -> f(images)` as the GAN's
+    `feature_model` and supplies G's adversarial term.
 
     Args:
         layer_name: The discriminator layer whose output is f. `None`: the last
@@ -65,6 +69,20 @@ class FeatureMatching:
     >>> tuple(features.output.shape)
     (None, 8)
     """
+
+    arguments = {"feature_matching": None}
+    role = "generator_loss"
+    excludes = {
+        "unrolled_steps": (
+            "Feature matching replaces the generator's adversarial loss, so there "
+            "is nothing to unroll. Use one of `feature_matching` and "
+            "`unrolled_steps`."
+        )
+    }
+    unavailable_in = {
+        "conditional": "it reads D's features of images without their labels",
+        "rotation_losses": "its steps bypass the rotation losses",
+    }
 
     def __init__(self, layer_name=None):
         if layer_name is not None and not isinstance(layer_name, str):
@@ -94,6 +112,26 @@ class FeatureMatching:
                 )
             layer_output = discriminator.get_layer(self.layer_name).output
         return keras.Model(inputs, layer_output, name="discriminator_features")
+
+    @classmethod
+    def from_arguments(cls, feature_matching=None):
+        """True (D's last hidden layer), a layer name, or a `FeatureMatching`."""
+        return cls.from_option(
+            feature_matching,
+            "feature_matching",
+            lambda value: cls(None if value is True else value),
+        )
+
+    def build(self, model):
+        model.feature_model = self.feature_model(model.discriminator)
+
+    def generator_loss(self, context, real_input, fake_input, labels):
+        """The feature-matching loss, and no auxiliary outputs."""
+        del labels  # Unavailable for conditional models.
+        features = context.model.feature_model
+        return feature_matching_loss(
+            features(real_input, training=True), features(fake_input, training=True)
+        ), None
 
     def get_config(self):
         return {"layer_name": self.layer_name}

@@ -19,12 +19,18 @@ Reference: Yazıcı et al. 2018, https://arxiv.org/abs/1806.04498; Karras et al.
 import keras
 from keras import ops
 
+from keras_gans.training.component import StepComponent
+
 __all__ = ["GeneratorEMA", "copy_model"]
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class GeneratorEMA:
+class GeneratorEMA(StepComponent):
     """The EMA-generator option of `GAN.compile` (T13).
+
+    As a step component it keeps the copy as the GAN's `ema_generator` (which
+    `generate`, `save_generator` and the evaluation callback then use) and updates
+    it after every training step.
 
     Give exactly one of `decay` and `half_life_images`.
 
@@ -39,6 +45,8 @@ class GeneratorEMA:
     >>> round(float(ema.beta(100)), 4)  # 0.5 ** (100 / 1000)
     0.933
     """
+
+    arguments = {"generator_ema": None}
 
     def __init__(self, decay=None, half_life_images=None):
         if (decay is None) == (half_life_images is None):
@@ -84,6 +92,20 @@ class GeneratorEMA:
                 )
             else:
                 average.assign(weight)
+
+    @classmethod
+    def from_arguments(cls, generator_ema=None):
+        """A decay β, or a `GeneratorEMA`."""
+        return cls.from_option(
+            generator_ema, "generator_ema", lambda decay: cls(decay=decay)
+        )
+
+    def build(self, model):
+        model.ema_generator = copy_model(model.generator, name="ema_generator")
+
+    def after_step(self, context, global_batch_size):
+        model = context.model
+        self.update(model.ema_generator, model.generator, global_batch_size)
 
     def get_config(self):
         return {"decay": self.decay, "half_life_images": self.half_life_images}

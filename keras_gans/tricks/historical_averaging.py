@@ -17,14 +17,26 @@ Reference: Salimans et al. 2016, section 3.3, https://arxiv.org/abs/1606.03498
 import keras
 from keras import ops
 
+from keras_gans.training.component import StepComponent
+
 __all__ = ["HistoricalAveraging", "ParameterAverage"]
 
 PLAYERS = ("generator", "discriminator")
+# The model attribute holding each player's `ParameterAverage`, and its log name.
+_AVERAGES = {
+    "discriminator": ("discriminator_history", "d_history"),
+    "generator": ("generator_history", "g_history"),
+}
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class HistoricalAveraging:
+class HistoricalAveraging(StepComponent):
     """The historical-averaging option of `GAN.compile` (T3).
+
+    As a step component it keeps each player's `ParameterAverage` on the GAN
+    (`discriminator_history`, `generator_history`), adds `λ ‖θ - mean‖²` to that
+    player's loss (logged as "d_history" / "g_history") and records θ after each
+    of the player's updates.
 
     Args:
         weight: λ.
@@ -35,6 +47,8 @@ class HistoricalAveraging:
     >>> HistoricalAveraging(weight=0.01, players=["discriminator"]).players
     ('discriminator',)
     """
+
+    arguments = {"historical_averaging": None}
 
     def __init__(self, weight=1e-3, players=PLAYERS):
         if not isinstance(weight, (int, float)) or weight <= 0:
@@ -49,6 +63,42 @@ class HistoricalAveraging:
             )
         self.weight = float(weight)
         self.players = players
+
+    @classmethod
+    def from_arguments(cls, historical_averaging=None):
+        """A weight λ, or a `HistoricalAveraging`."""
+        return cls.from_option(
+            historical_averaging,
+            "historical_averaging",
+            lambda weight: cls(weight=weight),
+        )
+
+    def log_names(self):
+        return [_AVERAGES[player][1] for player in ("discriminator", "generator")
+                if player in self.players]
+
+    def build(self, model):
+        for player, (attribute, _) in _AVERAGES.items():
+            average = None
+            if player in self.players:
+                variables = getattr(model, player).trainable_variables
+                average = ParameterAverage(variables, name=attribute)
+            setattr(model, attribute, average)
+
+    def loss_terms(self, context, player, real_input, fake_input, labels):
+        del real_input, fake_input, labels
+        if player not in self.players:
+            return 0.0
+        attribute, log_name = _AVERAGES[player]
+        variables = getattr(context.model, player).trainable_variables
+        value = getattr(context.model, attribute).penalty(variables)
+        context.logs[log_name] = value
+        return self.weight * value
+
+    def after_update(self, context, player):
+        if player in self.players:
+            average = getattr(context.model, _AVERAGES[player][0])
+            average.record(getattr(context.model, player).trainable_variables)
 
     def get_config(self):
         return {"weight": self.weight, "players": list(self.players)}

@@ -17,7 +17,8 @@ Arjovsky & Bottou 2017, https://arxiv.org/abs/1701.04862
 import keras
 from keras import ops
 
-from keras_gans import distribution
+from keras_gans.training import trainer
+from keras_gans.training.component import StepComponent
 
 __all__ = ["InstanceNoise"]
 
@@ -25,8 +26,12 @@ SCHEDULES = ("linear", "exponential")
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class InstanceNoise:
+class InstanceNoise(StepComponent):
     """Annealed Gaussian noise on the discriminator's real and fake inputs (T9).
+
+    As a step component (`GAN.compile(instance_noise=...)`) it perturbs every batch
+    D sees, real and generated, with σ at the model's training step, and logs σ as
+    "instance_noise".
 
     Args:
         initial_stddev: σ0, in the units of the images ([-1, 1]); 0.1 by default.
@@ -40,6 +45,8 @@ class InstanceNoise:
     >>> [round(float(noise.stddev(step)), 3) for step in (0, 50, 100, 200)]
     [0.2, 0.1, 0.0, 0.0]
     """
+
+    arguments = {"instance_noise": None}
 
     def __init__(
         self,
@@ -82,8 +89,24 @@ class InstanceNoise:
 
     def __call__(self, images, step, seed):
         """`images` plus N(0, σ_step²) noise (replica-aware draw)."""
-        noise = distribution.normal_for_replica(tuple(ops.shape(images)), seed)
+        noise = trainer.normal_for_replica(tuple(ops.shape(images)), seed)
         return images + ops.cast(self.stddev(step) * noise, images.dtype)
+
+    @classmethod
+    def from_arguments(cls, instance_noise=None):
+        """An `InstanceNoise`, or a number: its initial stddev."""
+        return cls.from_option(
+            instance_noise, "instance_noise", lambda stddev: cls(initial_stddev=stddev)
+        )
+
+    def log_names(self):
+        return ["instance_noise"]
+
+    def before_step(self, context):
+        context.logs["instance_noise"] = self.stddev(context.model.training_steps)
+
+    def discriminator_input(self, images, model):
+        return self(images, model.training_steps, model.seed_generator)
 
     def get_config(self):
         return {

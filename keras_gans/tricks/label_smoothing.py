@@ -20,8 +20,9 @@ Reference: Salimans et al. 2016, section 3.4, https://arxiv.org/abs/1606.03498
 import keras
 from keras import ops
 
-from keras_gans import distribution
 from keras_gans import losses as gan_losses
+from keras_gans.training import trainer
+from keras_gans.training.component import StepComponent
 
 __all__ = ["LabelSmoothing", "smoothed_discriminator_loss"]
 
@@ -46,8 +47,11 @@ def _target_range(argument, value):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class LabelSmoothing:
+class LabelSmoothing(StepComponent):
     """The discriminator's targets: smoothed, randomised and flipped (T4).
+
+    As a step component (`GAN.compile(label_smoothing=...)`) it replaces D's
+    adversarial loss by `smoothed_discriminator_loss` with targets drawn each step.
 
     Args:
         real_target: The real examples' target α: a number (0.9 in the paper) or a
@@ -64,6 +68,9 @@ class LabelSmoothing:
     >>> smoothing.real_target, smoothing.fake_target
     ((0.9, 0.9), (0.0, 0.0))
     """
+
+    arguments = {"label_smoothing": None}
+    role = "discriminator_loss"
 
     def __init__(self, real_target=0.9, fake_target=0.0, flip_probability=0.0):
         self.real_target = _target_range("real_target", real_target)
@@ -82,12 +89,12 @@ class LabelSmoothing:
         low, high = target
         if low == high:
             return ops.full((batch_size,), low, dtype="float32")
-        return distribution.uniform_for_replica((batch_size,), seed, low, high)
+        return trainer.uniform_for_replica((batch_size,), seed, low, high)
 
     def _flip(self, own, other, batch_size, seed):
         if self.flip_probability == 0.0:
             return own
-        flips = distribution.uniform_for_replica((batch_size,), seed)
+        flips = trainer.uniform_for_replica((batch_size,), seed)
         return ops.where(flips < self.flip_probability, other, own)
 
     def targets(self, batch_size, seed):
@@ -96,13 +103,32 @@ class LabelSmoothing:
         Args:
             batch_size: This replica's batch size.
             seed: A `keras.random.SeedGenerator`; draws are replica-aware (see
-                `keras_gans.distribution`).
+                `keras_gans.training.trainer`).
         """
         real = self._draw(self.real_target, batch_size, seed)
         fake = self._draw(self.fake_target, batch_size, seed)
         real_targets = self._flip(real, fake, batch_size, seed)
         fake_targets = self._flip(fake, real, batch_size, seed)
         return real_targets, fake_targets
+
+    @classmethod
+    def from_arguments(cls, label_smoothing=None):
+        """A real target (0.9), a (low, high) range, or a `LabelSmoothing`."""
+        return cls.from_option(
+            label_smoothing, "label_smoothing", lambda target: cls(real_target=target)
+        )
+
+    def check(self, loss):
+        self.check_loss(loss)
+
+    def discriminator_loss(self, model, real_logits, fake_logits):
+        """D's loss against this step's drawn targets."""
+        real_targets, fake_targets = self.targets(
+            ops.shape(real_logits)[0], model.seed_generator
+        )
+        return smoothed_discriminator_loss(
+            model.adversarial_loss, real_logits, fake_logits, real_targets, fake_targets
+        )
 
     def check_loss(self, loss):
         """Raises if `loss` (a `GANLoss`) has no targets to smooth."""

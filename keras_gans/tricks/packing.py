@@ -13,9 +13,13 @@ and has G produce m times more samples: use batch size m·B for that).
 Reference: Lin et al. 2018, https://arxiv.org/abs/1712.04086
 """
 
+import keras
 from keras import ops
 
-__all__ = ["pack"]
+from keras_gans._checks import check_integer
+from keras_gans.training.component import StepComponent
+
+__all__ = ["Packing", "pack"]
 
 
 def pack(samples, degree):
@@ -46,3 +50,61 @@ def pack(samples, degree):
     moved = ops.moveaxis(grouped, 1, -2)
     # [batch / m, ..., m * channels]
     return ops.reshape(moved, (batch_size // degree, *shape[1:-1], degree * shape[-1]))
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class Packing(StepComponent):
+    """The packing option of `GAN.compile` (T16): D judges packs of `degree`
+    samples, real and generated alike; each (replica's) batch must divide by it.
+
+    Args:
+        degree: m >= 2.
+    """
+
+    arguments = {"packing": 1}
+    unavailable_in = {
+        "conditional": "a pack would mix images of different classes under one label",
+        "rotation_losses": "its steps bypass the rotation losses",
+    }
+
+    def __init__(self, degree):
+        self.degree = check_integer(degree, "packing", minimum=2)
+        self.batch_divisor = self.degree
+
+    @classmethod
+    def from_arguments(cls, packing=1):
+        return None if check_integer(packing, "packing") == 1 else cls(packing)
+
+    @classmethod
+    def argument_values(cls, components):
+        return {"packing": components[0].degree if components else 1}
+
+    def build(self, model):
+        """Checks that D's input has `degree` times the channels of G's output."""
+        try:
+            generator_shape = model.generator.output_shape
+            discriminator_shape = model.discriminator.input_shape
+        except (AttributeError, ValueError):  # subclassed models: no static shapes
+            return
+        if not all(
+            isinstance(shape, tuple) for shape in (generator_shape, discriminator_shape)
+        ):
+            return  # several inputs or outputs: not a plain image-to-logits pair
+        channels = generator_shape[-1]
+        if None in (channels, discriminator_shape[-1]):
+            return
+        if discriminator_shape[-1] != channels * self.degree:
+            raise ValueError(
+                f"The discriminator's input has {discriminator_shape[-1]} input "
+                f"channels; packing needs the generator's {channels} output channels "
+                f"× `packing={self.degree}` = {channels * self.degree}. Build the "
+                "discriminator for input shape "
+                f"{(*generator_shape[1:-1], channels * self.degree)}."
+            )
+
+    def discriminator_input(self, images, model):
+        del model
+        return pack(images, self.degree)
+
+    def get_config(self):
+        return {"degree": self.degree}

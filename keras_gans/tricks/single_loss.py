@@ -21,9 +21,24 @@ https://github.com/bojone/gan; on simultaneous vs alternating updates, Mescheder
 al. 2017, https://arxiv.org/abs/1705.10461
 """
 
+import keras
 from keras import ops
 
-__all__ = ["single_loss"]
+from keras_gans.training.component import StepComponent
+
+__all__ = ["SingleLoss", "single_loss", "single_loss_objective"]
+
+
+def single_loss_objective(
+    discriminator_loss, generator_loss, stopped_generator_loss, generator_weight=1.0
+):
+    """`d_loss + λ · [g_loss - g_loss(sg)]`, float32: T14's scalar from the
+    discriminator's loss (on the stopped fakes) and the generator's loss on the
+    fakes with and without their gradient to G."""
+    bracket = ops.cast(generator_loss, "float32") - ops.cast(
+        stopped_generator_loss, "float32"
+    )
+    return ops.cast(discriminator_loss, "float32") + generator_weight * bracket
 
 
 def single_loss(
@@ -67,8 +82,69 @@ def single_loss(
         stopped_generator_loss = loss.generator_loss(
             stopped_fake_logits, real_for_generator
         )
-    bracket = ops.cast(generator_loss, "float32") - ops.cast(
-        stopped_generator_loss, "float32"
+    objective = single_loss_objective(
+        d_loss, generator_loss, stopped_generator_loss, generator_weight
     )
-    objective = ops.cast(d_loss, "float32") + generator_weight * bracket
     return objective, d_loss, generator_loss
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class SingleLoss(StepComponent):
+    """The single-loss schedule of `GAN.compile(single_loss=True)` (T14): one
+    optimizer over both networks and one simultaneous step on `single_loss`'s
+    objective per batch.
+
+    Args:
+        generator_weight: λ, G's share of the objective.
+    """
+
+    arguments = {"single_loss": False, "generator_loss_weight": 1.0}
+    role = "schedule"
+    excludes = {
+        argument: (
+            "`single_loss=True` makes one simultaneous step per batch, so it has no "
+            "separate discriminator steps or look-ahead."
+        )
+        for argument in ("discriminator_steps", "unrolled_steps")
+    }
+    unavailable_in = {
+        "auxiliary_classifier": "its class loss has no stop-gradient form here",
+        "rotation_losses": "its steps bypass the rotation losses",
+    }
+
+    def __init__(self, generator_weight=1.0):
+        self.generator_weight = float(generator_weight)
+
+    @classmethod
+    def from_arguments(cls, single_loss=False, generator_loss_weight=1.0):
+        return cls(generator_loss_weight) if single_loss else None
+
+    @classmethod
+    def argument_values(cls, components):
+        if not components:
+            return dict(cls.arguments)
+        return {
+            "single_loss": True,
+            "generator_loss_weight": components[0].generator_weight,
+        }
+
+    @staticmethod
+    def add_players(model, d_optimizer, g_optimizer, optimizer):
+        """One player over both networks with the one optimizer."""
+        if d_optimizer is not None or g_optimizer is not None:
+            raise ValueError(
+                "With `single_loss=True` one optimizer trains both players: give "
+                "`optimizer`, not `d_optimizer`/`g_optimizer`. Received: "
+                f"`d_optimizer={d_optimizer}`, `g_optimizer={g_optimizer}`."
+            )
+        model.players.add(
+            "players",
+            [model.discriminator, model.generator],
+            optimizer or model.default_optimizer,
+        )
+
+    def run(self, model, context, real_images, real_labels):
+        model._single_loss_step(context, real_images, real_labels, self.generator_weight)
+
+    def get_config(self):
+        return {"generator_weight": self.generator_weight}
