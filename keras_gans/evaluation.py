@@ -45,6 +45,7 @@ import numpy as np
 
 from keras_gans import data as gan_data
 from keras_gans import metrics as gan_metrics
+from keras_gans._checks import check_positive_integer
 from keras_gans._files import load_model_file, prepare_output_file
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.models.coarse_to_refine import CoarseToRefineGAN
@@ -714,13 +715,6 @@ def generate_samples(model, num_samples, seed=0, batch_size=GENERATION_BATCH_SIZ
     return np.asarray(model.predict(latents, batch_size=batch_size, verbose=0))
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(
-            f"`{name}` should be a positive integer. Received: {name}={value!r}"
-        )
-
-
 def evaluate(
     model,
     dataset=None,
@@ -783,9 +777,8 @@ def evaluate(
     import keras_gans
 
     metric_names = parse_metric_names(metrics)
-    _check_positive_int("num_samples", num_samples)
-    if num_real_samples is not None:
-        _check_positive_int("num_real_samples", num_real_samples)
+    check_positive_integer(num_samples, "num_samples")
+    check_positive_integer(num_real_samples, "num_real_samples", allow_none=True)
     if out is not None:  # Before the metrics are computed, so none are lost.
         prepare_output_file(out, "evaluation.json")
     config = {}

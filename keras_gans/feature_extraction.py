@@ -25,6 +25,7 @@ import math
 import keras
 import numpy as np
 
+from keras_gans._checks import check_integer, check_positive_integer
 from keras_gans.layers import EqualizedConv2D, GatedConv2D, UpsampleConv2D
 from keras_gans.metrics._features import feature_matrix
 
@@ -66,14 +67,6 @@ def _is_convolution(layer):
     return isinstance(layer, keras.layers.Wrapper) and isinstance(
         layer.layer, CONVOLUTION_LAYER_TYPES
     )
-
-
-def _check_positive_integer(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"`{name}` should be a positive integer. Received: `{name}={value!r}`."
-        )
-    return int(value)
 
 
 def _symbolic_inputs(discriminator):
@@ -222,8 +215,8 @@ def discriminator_features(
     >>> discriminator_features(discriminator, images).shape  # 4*4*8 + 4*4*16
     (3, 384)
     """
-    pool_size = _check_positive_integer(pool_size, "pool_size")
-    batch_size = _check_positive_integer(batch_size, "batch_size")
+    pool_size = check_positive_integer(pool_size, "pool_size")
+    batch_size = check_positive_integer(batch_size, "batch_size")
     inputs = _symbolic_inputs(discriminator)
     layers = _selected_layers(discriminator, layer_names)
     model = _feature_model(discriminator, inputs, layers)
@@ -316,10 +309,7 @@ def linear_probe_accuracy(
     test_labels = _check_labels(
         test_labels, len(test_features), "test_labels", "test_features"
     )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(
-            f"`seed` should be a non-negative integer. Received: `seed={seed!r}`."
-        )
+    check_integer(seed, "seed", minimum=0)
     if C is not None and (
         isinstance(C, bool) or not isinstance(C, (int, float)) or not C > 0
     ):

@@ -38,6 +38,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gans._checks import check_choice, check_integer, check_positive_number
+
 __all__ = ["interpolate", "latent_arithmetic", "slerp", "truncated_normal"]
 
 # Below this `sin W` (W < 1e-6 rad from parallel or anti-parallel), slerp's weights
@@ -136,19 +138,8 @@ def interpolate(start, end, num_steps, method="slerp"):
     >>> tuple(path.shape), float(path[2, 0])
     ((5, 3), 0.5)
     """
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int | np.integer):
-        raise ValueError(
-            f"`num_steps` should be an integer >= 2. Received: num_steps={num_steps!r}"
-        )
-    if num_steps < 2:
-        raise ValueError(
-            f"`num_steps` should be an integer >= 2. Received: num_steps={num_steps!r}"
-        )
-    if method not in INTERPOLATION_METHODS:
-        raise ValueError(
-            f"`method` should be one of {INTERPOLATION_METHODS}. "
-            f"Received: method={method!r}"
-        )
+    num_steps = check_integer(num_steps, "num_steps", minimum=2)
+    check_choice(method, "method", INTERPOLATION_METHODS)
     start = _float_tensor("start", start)
     fractions = np.linspace(0.0, 1.0, int(num_steps))
     if method == "slerp":
@@ -243,16 +234,7 @@ def truncated_normal(shape, threshold, seed=None, dtype=None):
     >>> z.shape, bool(np.abs(z).max() <= 0.5)
     ((1000, 4), True)
     """
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, int | float | np.integer | np.floating)
-        or not math.isfinite(threshold)
-        or threshold <= 0
-    ):
-        raise ValueError(
-            "`threshold` should be a positive finite number. "
-            f"Received: threshold={threshold!r}"
-        )
+    threshold = check_positive_number(threshold, "threshold")
     if not (
         seed is None
         or isinstance(seed, keras.random.SeedGenerator)

@@ -67,16 +67,13 @@ PRETRAINING_BATCH_SIZE = 64
 
 
 def _check_num_clusters(num_clusters, num_examples):
-    if (
-        isinstance(num_clusters, bool)
-        or not isinstance(num_clusters, (int, np.integer))
-        or not 2 <= num_clusters <= num_examples
-    ):
+    num_clusters = check_integer(num_clusters, "num_clusters", minimum=2)
+    if num_clusters > num_examples:
         raise ValueError(
             "`num_clusters` should be an integer >= 2 and at most the number of "
             f"examples ({num_examples}). Received: `num_clusters={num_clusters!r}`."
         )
-    return int(num_clusters)
+    return num_clusters
 
 
 def kmeans_labels(features, num_clusters, seed=0):

@@ -33,6 +33,8 @@ cast to float32, float dtypes are kept); everything uses
 import keras
 from keras import ops
 
+from keras_gans._checks import check_choice, check_positive_integer
+
 __all__ = [
     "INTERPOLATIONS",
     "downsample",
@@ -54,14 +56,6 @@ def _check_images(images, name="images"):
             f"[batch, height, width, channels]. Received: shape={tuple(images.shape)}."
         )
     return images
-
-
-def _check_interpolation(interpolation):
-    if interpolation not in INTERPOLATIONS:
-        raise ValueError(
-            f"`interpolation` should be one of {INTERPOLATIONS}. "
-            f"Received: `interpolation={interpolation!r}`."
-        )
 
 
 def downsample(images):
@@ -113,7 +107,7 @@ def upsample(images, interpolation="bilinear"):
     >>> np.asarray(upsample(images, "nearest"))[0, 0, :, 0].tolist()
     [0.0, 0.0, 4.0, 4.0]
     """
-    _check_interpolation(interpolation)
+    check_choice(interpolation, "interpolation", INTERPOLATIONS)
     images = _check_images(images)
     _, height, width, _ = images.shape
     if interpolation == "nearest":
@@ -156,11 +150,8 @@ def laplacian_pyramid(images, levels, interpolation="bilinear"):
     >>> [tuple(level.shape) for level in laplacian_pyramid(images, 3)]
     [(2, 16, 16, 1), (2, 8, 8, 1), (2, 4, 4, 1)]
     """
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
-        raise ValueError(
-            f"`levels` should be a positive integer. Received: `levels={levels!r}`."
-        )
-    _check_interpolation(interpolation)
+    check_positive_integer(levels, "levels")
+    check_choice(interpolation, "interpolation", INTERPOLATIONS)
     images = _check_images(images)
     _, height, width, _ = images.shape
     factor = 2 ** (levels - 1)
@@ -197,7 +188,7 @@ def reconstruct(pyramid, interpolation="bilinear"):
     >>> bool(np.max(np.abs(np.asarray(restored) - images)) < 1e-6)
     True
     """
-    _check_interpolation(interpolation)
+    check_choice(interpolation, "interpolation", INTERPOLATIONS)
     if not isinstance(pyramid, (list, tuple)) or not pyramid:
         raise ValueError(
             "`pyramid` should be a non-empty list of images, finest residual first. "

@@ -43,13 +43,13 @@ Reference: Brock, Donahue & Simonyan 2018, https://arxiv.org/abs/1809.11096
 import keras
 from keras import ops
 
+from keras_gans._checks import check_positive_integer
 from keras_gans.architectures.resnet import (
     _BASE_SIZE,
     _build_discriminator,
     _check_architecture_arguments,
     _check_attention_channels,
     _check_attention_resolution,
-    _check_latent_dim,
     _conditional_normalization,
     _generator_block,
     _generator_output,
@@ -115,16 +115,7 @@ class SplitLatents(keras.layers.Layer):
 
     def __init__(self, num_chunks, **kwargs):
         super().__init__(**kwargs)
-        if (
-            isinstance(num_chunks, bool)
-            or not isinstance(num_chunks, int)
-            or num_chunks < 1
-        ):
-            raise ValueError(
-                "`num_chunks` should be a positive integer. "
-                f"Received: `num_chunks={num_chunks}`."
-            )
-        self.num_chunks = num_chunks
+        self.num_chunks = check_positive_integer(num_chunks, "num_chunks")
 
     def build(self, input_shape):
         latent_dim = input_shape[-1]
@@ -151,15 +142,7 @@ def _check_biggan_arguments(image_size, channels, width, num_classes, embedding_
     _check_architecture_arguments(
         image_size, channels, width, num_classes, SUPPORTED_IMAGE_SIZES
     )
-    if (
-        isinstance(embedding_dim, bool)
-        or not isinstance(embedding_dim, int)
-        or embedding_dim < 1
-    ):
-        raise ValueError(
-            "`embedding_dim` should be a positive integer. "
-            f"Received: `embedding_dim={embedding_dim}`."
-        )
+    check_positive_integer(embedding_dim, "embedding_dim")
 
 
 def _attention_channels(image_size, width):
@@ -238,7 +221,7 @@ def biggan_generator(
     (None, 16, 16, 1)
     """
     _check_biggan_arguments(image_size, channels, width, num_classes, embedding_dim)
-    _check_latent_dim(latent_dim)
+    check_positive_integer(latent_dim, "latent_dim")
     initial_multiplier, block_multipliers = _GENERATOR_LAYOUTS[image_size]
     num_chunks = len(block_multipliers) + 1
     if latent_dim % num_chunks:

@@ -20,25 +20,11 @@ over sequences: Kusner & Hernández-Lobato 2016, https://arxiv.org/abs/1611.0405
 """
 
 import keras
-import numpy as np
 
-from keras_gans._checks import check_integer
+from keras_gans._checks import check_integer, check_positive_integers
 from keras_gans.layers import GumbelSoftmax
 
 __all__ = ["categorical_discriminator", "categorical_generator"]
-
-
-def _check_units(hidden_units):
-    units = tuple(hidden_units)
-    if not units or not all(
-        isinstance(u, (int, np.integer)) and not isinstance(u, bool) and u > 0
-        for u in units
-    ):
-        raise ValueError(
-            "`hidden_units` should be a non-empty sequence of positive integers. "
-            f"Received: `hidden_units={hidden_units!r}`."
-        )
-    return units
 
 
 def categorical_generator(
@@ -80,7 +66,8 @@ def categorical_generator(
     num_classes = check_integer(num_classes, "num_classes", minimum=2)
     latents = keras.Input((latent_dim,), name="latents")
     x = latents
-    for index, units in enumerate(_check_units(hidden_units)):
+    hidden_units = check_positive_integers(hidden_units, "hidden_units")
+    for index, units in enumerate(hidden_units):
         x = keras.layers.Dense(
             units,
             activation="relu",
@@ -128,7 +115,8 @@ def categorical_discriminator(
     num_classes = check_integer(num_classes, "num_classes", minimum=2)
     sequences = keras.Input((sequence_length, num_classes), name="sequences")
     x = keras.layers.Flatten()(sequences)  # [batch, sequence_length * num_classes]
-    for index, units in enumerate(_check_units(hidden_units)):
+    hidden_units = check_positive_integers(hidden_units, "hidden_units")
+    for index, units in enumerate(hidden_units):
         x = keras.layers.Dense(
             units,
             kernel_initializer=keras.initializers.GlorotUniform(seed),

@@ -24,6 +24,8 @@ Contextual Attention", https://arxiv.org/abs/1801.07892
 import keras
 from keras import ops
 
+from keras_gans._checks import check_positive_integer
+
 __all__ = [
     "MaskComposite",
     "coarse_generator",
@@ -35,16 +37,8 @@ __all__ = [
 _LEAKY_SLOPE = 0.2
 
 
-def _check_positive_integer(argument, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` should be a positive integer. "
-            f"Received: `{argument}={value!r}`."
-        )
-
-
 def _check_image_size(image_size):
-    _check_positive_integer("image_size", image_size)
+    check_positive_integer(image_size, "image_size")
     if image_size % 4:
         raise ValueError(
             "`image_size` should be a multiple of 4 (two 2x downsamplings). "
@@ -153,8 +147,8 @@ def coarse_generator(image_size=16, channels=1, width=16, seed=None):
     (None, 16, 16, 1)
     """
     _check_image_size(image_size)
-    _check_positive_integer("channels", channels)
-    _check_positive_integer("width", width)
+    check_positive_integer(channels, "channels")
+    check_positive_integer(width, "width")
     inputs = keras.Input((image_size, image_size, channels + 1), name="masked_inputs")
     outputs = _encoder_decoder(inputs, width, channels, seed, 0, "coarse")
     return keras.Model(inputs, outputs, name="coarse_generator")
@@ -180,8 +174,8 @@ def refine_generator(image_size=16, channels=1, width=16, seed=None):
     (None, 16, 16, 1)
     """
     _check_image_size(image_size)
-    _check_positive_integer("channels", channels)
-    _check_positive_integer("width", width)
+    check_positive_integer(channels, "channels")
+    check_positive_integer(width, "width")
     masked_inputs = keras.Input(
         (image_size, image_size, channels + 1), name="masked_inputs"
     )
@@ -211,8 +205,8 @@ def inpainting_discriminator(image_size=16, channels=1, width=16, seed=None):
     (None, 1)
     """
     _check_image_size(image_size)
-    _check_positive_integer("channels", channels)
-    _check_positive_integer("width", width)
+    check_positive_integer(channels, "channels")
+    check_positive_integer(width, "width")
     images = keras.Input((image_size, image_size, channels), name="images")
     x = images
     for index, filters in enumerate((width, 2 * width)):

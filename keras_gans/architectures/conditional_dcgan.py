@@ -26,20 +26,11 @@ References:
 
 import keras
 
+from keras_gans._checks import check_bool, check_positive_integer
 from keras_gans.architectures.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gans.layers import SpectralNormalization
 
 __all__ = ["conditional_dcgan_discriminator", "conditional_dcgan_generator"]
-
-
-def _check_positive_integer(argument, value, allow_none=False):
-    if allow_none and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` should be a positive integer"
-            f"{' or None' if allow_none else ''}. Received: `{argument}={value!r}`."
-        )
 
 
 def _weights_init(seed):
@@ -92,9 +83,9 @@ def conditional_dcgan_generator(
     >>> generator.output_shape
     (None, 8, 8, 1)
     """
-    _check_positive_integer("num_classes", num_classes)
-    _check_positive_integer("latent_dim", latent_dim)
-    _check_positive_integer("label_embedding_dim", label_embedding_dim, True)
+    check_positive_integer(num_classes, "num_classes")
+    check_positive_integer(latent_dim, "latent_dim")
+    check_positive_integer(label_embedding_dim, "label_embedding_dim", allow_none=True)
     latents = keras.Input((latent_dim,), name="latents")
     labels = keras.Input((), dtype="int32", name="labels")
     if label_embedding_dim is None:
@@ -167,12 +158,8 @@ def conditional_dcgan_discriminator(
     >>> acgan.output_shape
     [(None, 1), (None, 3)]
     """
-    _check_positive_integer("num_classes", num_classes)
-    if not isinstance(auxiliary_classifier, bool):
-        raise ValueError(
-            "`auxiliary_classifier` should be True or False. "
-            f"Received: `auxiliary_classifier={auxiliary_classifier!r}`."
-        )
+    check_positive_integer(num_classes, "num_classes")
+    auxiliary_classifier = check_bool(auxiliary_classifier, "auxiliary_classifier")
     images = keras.Input((image_size, image_size, channels), name="images")
     if auxiliary_classifier:
         body = dcgan_discriminator(

@@ -27,6 +27,12 @@ Reference: Radford, Metz & Chintala 2015, https://arxiv.org/abs/1511.06434
 
 import keras
 
+from keras_gans._checks import (
+    check_choice,
+    check_integer,
+    check_positive_integer,
+    check_rate,
+)
 from keras_gans.layers import (
     MinibatchDiscrimination,
     NoiseInjection,
@@ -57,20 +63,9 @@ MINIBATCH_KERNEL_DIM = 5
 
 
 def _check(image_size, channels, width):
-    if image_size not in _BASE_SIZE:
-        raise ValueError(
-            f"`image_size` should be one of {SUPPORTED_IMAGE_SIZES}. "
-            f"Received: `image_size={image_size}`."
-        )
-    if not isinstance(channels, int) or channels < 1:
-        raise ValueError(
-            f"`channels` should be a positive integer (1 grayscale, 3 RGB). "
-            f"Received: `channels={channels}`."
-        )
-    if not isinstance(width, int) or width < 1:
-        raise ValueError(
-            f"`width` should be a positive integer. Received: `width={width}`."
-        )
+    check_choice(image_size, "image_size", SUPPORTED_IMAGE_SIZES)
+    check_positive_integer(channels, "channels")
+    check_positive_integer(width, "width")
     num_strided = 0
     size = _BASE_SIZE[image_size]
     while size < image_size:
@@ -88,22 +83,6 @@ def _batch_norm(synchronized, name):
     return keras.layers.BatchNormalization(
         momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name
     )
-
-
-def _check_choice(argument, value, choices):
-    if value not in choices:
-        raise ValueError(
-            f"`{argument}` should be one of {choices}. "
-            f"Received: `{argument}={value!r}`."
-        )
-
-
-def _check_rate(argument, value):
-    if not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(
-            f"`{argument}` should be a number in [0, 1). "
-            f"Received: `{argument}={value!r}`."
-        )
 
 
 def dcgan_generator(
@@ -142,8 +121,8 @@ def dcgan_generator(
         `VirtualBatchNormGenerator` wrapping it.
     """
     num_strided = _check(image_size, channels, width)
-    _check_choice("normalization", normalization, GENERATOR_NORMALIZATIONS)
-    _check_rate("dropout_rate", dropout_rate)
+    check_choice(normalization, "normalization", GENERATOR_NORMALIZATIONS)
+    check_rate(dropout_rate, "dropout_rate")
     virtual = normalization == "virtual_batch"
 
     def normalize(x, name):
@@ -225,12 +204,8 @@ def dcgan_discriminator(
         image_size, channels]` -> `[batch, 1]` logits.
     """
     num_strided = _check(image_size, channels, width)
-    _check_choice("normalization", normalization, DISCRIMINATOR_NORMALIZATIONS)
-    if not isinstance(minibatch_kernels, int) or minibatch_kernels < 0:
-        raise ValueError(
-            "`minibatch_kernels` should be a non-negative integer. "
-            f"Received: `minibatch_kernels={minibatch_kernels!r}`."
-        )
+    check_choice(normalization, "normalization", DISCRIMINATOR_NORMALIZATIONS)
+    check_integer(minibatch_kernels, "minibatch_kernels", minimum=0)
     spectral = normalization == "spectral"
 
     def weighted(layer):

@@ -32,6 +32,7 @@ import keras
 from keras import ops
 
 from keras_gans import pyramid
+from keras_gans._checks import check_choice, check_positive_integer
 
 __all__ = [
     "PyramidUpsampling",
@@ -47,14 +48,6 @@ __all__ = [
 
 _KERNEL_SIZE = 5
 _LEAKY_SLOPE = 0.2
-
-
-def _check_positive_integer(argument, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` should be a positive integer. "
-            f"Received: `{argument}={value!r}`."
-        )
 
 
 def _initializer(seed, offset):
@@ -88,12 +81,9 @@ class PyramidUpsampling(keras.layers.Layer):
 
     def __init__(self, interpolation="bilinear", **kwargs):
         super().__init__(**kwargs)
-        if interpolation not in pyramid.INTERPOLATIONS:
-            raise ValueError(
-                f"`interpolation` should be one of {pyramid.INTERPOLATIONS}. "
-                f"Received: `interpolation={interpolation!r}`."
-            )
-        self.interpolation = interpolation
+        self.interpolation = check_choice(
+            interpolation, "interpolation", pyramid.INTERPOLATIONS
+        )
 
     def call(self, inputs):
         return pyramid.upsample(inputs, self.interpolation)
@@ -201,7 +191,7 @@ def lapgan_coarse_generator(
         ("latent_dim", latent_dim),
         ("hidden_units", hidden_units),
     ):
-        _check_positive_integer(argument, value)
+        check_positive_integer(value, argument)
     latents = keras.Input((latent_dim,), name="latents")
     hidden = latents
     for index in range(2):
@@ -247,7 +237,7 @@ def lapgan_coarse_discriminator(image_size=4, channels=1, hidden_units=128, seed
         ("channels", channels),
         ("hidden_units", hidden_units),
     ):
-        _check_positive_integer(argument, value)
+        check_positive_integer(value, argument)
     images = keras.Input((image_size, image_size, channels), name="images")
     hidden = keras.layers.Flatten(name="flatten")(images)  # [batch, pixels]
     for index in range(2):
@@ -299,7 +289,7 @@ def lapgan_level_generator(
         ("noise_channels", noise_channels),
         ("width", width),
     ):
-        _check_positive_integer(argument, value)
+        check_positive_integer(value, argument)
     noise = keras.Input((image_size, image_size, noise_channels), name="noise")
     conditioning = keras.Input((image_size, image_size, channels), name="conditioning")
     # [batch, size, size, noise_channels + channels]
@@ -351,7 +341,7 @@ def lapgan_level_discriminator(image_size, channels=1, width=32, seed=None):
         ("channels", channels),
         ("width", width),
     ):
-        _check_positive_integer(argument, value)
+        check_positive_integer(value, argument)
     pairs = keras.Input((image_size, image_size, 2 * channels), name="residual_and_l")
     hidden = pairs
     for index in range(2):
@@ -409,8 +399,8 @@ def lapgan_networks(
     >>> [d.input_shape[-1] for d in discriminators]  # image, then [h_k, l_k]
     [1, 2, 2]
     """
-    _check_positive_integer("num_levels", num_levels)
-    _check_positive_integer("image_size", image_size)
+    check_positive_integer(num_levels, "num_levels")
+    check_positive_integer(image_size, "image_size")
     factor = 2 ** (num_levels - 1)
     if image_size % factor:
         raise ValueError(

@@ -12,17 +12,9 @@ import math
 
 import keras
 
+from keras_gans._checks import check_positive_integers
+
 __all__ = ["mlp_generator", "mlp_discriminator"]
-
-
-def _check_units(hidden_units):
-    hidden_units = tuple(hidden_units)
-    if not all(isinstance(units, int) and units > 0 for units in hidden_units):
-        raise ValueError(
-            "`hidden_units` should be a sequence of positive integers. "
-            f"Received: `hidden_units={hidden_units}`."
-        )
-    return hidden_units
 
 
 def _as_shape(shape, argument):
@@ -58,7 +50,10 @@ def mlp_generator(
     output_shape = _as_shape(output_dim, "output_dim")
     latents = keras.Input((latent_dim,), name="latents")
     x = latents
-    for units in _check_units(hidden_units):
+    hidden_units = check_positive_integers(
+        hidden_units, "hidden_units", allow_empty=True
+    )
+    for units in hidden_units:
         x = keras.layers.Dense(
             units,
             activation="relu",
@@ -90,7 +85,10 @@ def mlp_discriminator(input_dim=2, hidden_units=(128,), seed=None):
     input_shape = _as_shape(input_dim, "input_dim")
     samples = keras.Input(input_shape, name="samples")
     x = keras.layers.Flatten()(samples)  # [batch, prod(input_shape)]
-    for units in _check_units(hidden_units):
+    hidden_units = check_positive_integers(
+        hidden_units, "hidden_units", allow_empty=True
+    )
+    for units in hidden_units:
         x = keras.layers.Dense(
             units,
             activation="relu",

@@ -51,6 +51,7 @@ import keras
 from keras import ops
 
 from keras_gans import pyramid
+from keras_gans._checks import check_positive_integer, check_rate
 from keras_gans.layers import (
     EqualizedConv2D,
     EqualizedDense,
@@ -77,14 +78,6 @@ LEAKY_SLOPE = 0.2
 BASE_SIZE = 4
 
 
-def _check_positive_integer(argument, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` should be a positive integer. "
-            f"Received: `{argument}={value!r}`."
-        )
-
-
 def num_growth_levels(image_size):
     """The number of resolutions from 4x4 to `image_size`: `log2(image_size / 4) + 1`.
 
@@ -99,7 +92,7 @@ def num_growth_levels(image_size):
     >>> num_growth_levels(16)
     3
     """
-    _check_positive_integer("image_size", image_size)
+    check_positive_integer(image_size, "image_size")
     levels = round(math.log2(image_size / BASE_SIZE)) + 1 if image_size >= 4 else 0
     if image_size < BASE_SIZE or BASE_SIZE * 2 ** (levels - 1) != image_size:
         raise ValueError(
@@ -280,7 +273,7 @@ class FadeIn(keras.layers.Layer):
 
     def __init__(self, level, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_integer("level", level)
+        check_positive_integer(level, "level")
         self.level = level
 
     def call(self, inputs):
@@ -313,14 +306,7 @@ def set_growth(model, stage, alpha=1.0):
     >>> float(generator.get_layer("growth_progress").progress.numpy())
     0.5
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
-        raise ValueError(
-            f"`alpha` should be a number in [0, 1]. Received: `alpha={alpha!r}`."
-        )
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(
-            f"`alpha` should be a number in [0, 1]. Received: `alpha={alpha!r}`."
-        )
+    alpha = check_rate(alpha, "alpha", include_high=True)
     growth_layer(model).progress.assign(growth_progress(stage, alpha))
 
 
@@ -379,7 +365,7 @@ def progressive_generator(image_size=16, channels=1, latent_dim=128, width=64):
         ("latent_dim", latent_dim),
         ("width", width),
     ):
-        _check_positive_integer(argument, value)
+        check_positive_integer(value, argument)
     latents = keras.Input((latent_dim,), name="latents")
     progress = GrowthProgress(name="growth_progress")(latents)
     block = keras.Sequential(
@@ -463,7 +449,7 @@ def progressive_discriminator(image_size=16, channels=1, width=64, group_size=4)
         ("width", width),
         ("group_size", group_size),
     ):
-        _check_positive_integer(argument, value)
+        check_positive_integer(value, argument)
 
     def from_rgb(size):
         return keras.Sequential(

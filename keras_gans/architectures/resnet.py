@@ -46,6 +46,7 @@ import itertools
 
 import keras
 
+from keras_gans._checks import check_positive_integer
 from keras_gans.layers import (
     ConditionalBatchNormalization,
     SelfAttention2D,
@@ -72,33 +73,9 @@ def _check_architecture_arguments(image_size, channels, width, num_classes, size
             f"`image_size` should be one of {sizes}. "
             f"Received: `image_size={image_size}`."
         )
-    for name, value in (("channels", channels), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"`{name}` should be a positive integer. Received: `{name}={value}`."
-            )
-    if num_classes is not None and (
-        isinstance(num_classes, bool)
-        or not isinstance(num_classes, int)
-        or num_classes < 1
-    ):
-        raise ValueError(
-            "`num_classes` should be a positive integer or None (unconditional). "
-            f"Received: `num_classes={num_classes}`."
-        )
-
-
-def _check_latent_dim(latent_dim):
-    """Raises a ValueError unless `latent_dim` is a positive integer."""
-    if (
-        isinstance(latent_dim, bool)
-        or not isinstance(latent_dim, int)
-        or latent_dim < 1
-    ):
-        raise ValueError(
-            "`latent_dim` should be a positive integer. "
-            f"Received: `latent_dim={latent_dim}`."
-        )
+    check_positive_integer(channels, "channels")
+    check_positive_integer(width, "width")
+    check_positive_integer(num_classes, "num_classes", allow_none=True)
 
 
 def _check_attention_resolution(attention_resolution, resolutions):
@@ -465,7 +442,7 @@ def resnet_generator(
     _check_architecture_arguments(
         image_size, channels, width, num_classes, SUPPORTED_IMAGE_SIZES
     )
-    _check_latent_dim(latent_dim)
+    check_positive_integer(latent_dim, "latent_dim")
     return _build_resnet_generator(
         image_size,
         channels,

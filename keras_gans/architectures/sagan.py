@@ -31,6 +31,7 @@ run a few steps on a CPU.
 Reference: Zhang et al. 2018, https://arxiv.org/abs/1805.08318
 """
 
+from keras_gans._checks import check_positive_integer
 from keras_gans.architectures.resnet import (
     SUPPORTED_IMAGE_SIZES,
     _build_resnet_discriminator,
@@ -38,7 +39,6 @@ from keras_gans.architectures.resnet import (
     _check_architecture_arguments,
     _check_attention_channels,
     _check_attention_resolution,
-    _check_latent_dim,
     _discriminator_plan,
     _generator_resolutions,
 )
@@ -117,7 +117,7 @@ def sagan_generator(
     _check_architecture_arguments(
         image_size, channels, width, num_classes, SUPPORTED_IMAGE_SIZES
     )
-    _check_latent_dim(latent_dim)
+    check_positive_integer(latent_dim, "latent_dim")
     attention_resolution = _resolve_attention_resolution(
         image_size, attention_resolution, width
     )

@@ -10,6 +10,7 @@ Keras runs after the listed callbacks) holds them.
 import keras
 
 from keras_gans import evaluation
+from keras_gans._checks import check_positive_integer
 from keras_gans.callbacks.scheduled import is_scheduled_epoch
 
 __all__ = ["EvaluateGenerator"]
@@ -90,14 +91,8 @@ class EvaluateGenerator(keras.callbacks.Callback):
         **evaluator_kwargs,
     ):
         super().__init__()
-        for name, value in (
-            ("num_samples", num_samples),
-            ("every_n_epochs", every_n_epochs),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` should be a positive integer. Received: {name}={value!r}"
-                )
+        check_positive_integer(num_samples, "num_samples")
+        check_positive_integer(every_n_epochs, "every_n_epochs")
         self.evaluator = evaluation.SampleEvaluator(
             real_samples,
             metrics,

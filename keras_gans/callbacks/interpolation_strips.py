@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from keras_gans import latent, plotting
+from keras_gans._checks import check_choice, check_integer
 from keras_gans.callbacks._tensorboard_images import TensorBoardImages
 
 __all__ = ["InterpolationStrips"]
@@ -62,20 +63,9 @@ class InterpolationStrips(keras.callbacks.Callback):
         tensorboard_dir=None,
     ):
         super().__init__()
-        for name, value, minimum in (
-            ("num_rows", num_rows, 1),
-            ("num_steps", num_steps, 2),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(
-                    f"`{name}` should be an integer >= {minimum}. "
-                    f"Received: {name}={value!r}"
-                )
-        if method not in latent.INTERPOLATION_METHODS:
-            raise ValueError(
-                f"`method` should be one of {latent.INTERPOLATION_METHODS}. "
-                f"Received: method={method!r}"
-            )
+        check_integer(num_rows, "num_rows", minimum=1)
+        check_integer(num_steps, "num_steps", minimum=2)
+        check_choice(method, "method", latent.INTERPOLATION_METHODS)
         self.path = path
         self.num_rows = num_rows
         self.num_steps = num_steps

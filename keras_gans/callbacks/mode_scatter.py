@@ -5,6 +5,7 @@ import os
 import keras
 
 from keras_gans import evaluation, metrics, plotting
+from keras_gans._checks import check_choice
 from keras_gans.callbacks._tensorboard_images import TensorBoardImages
 from keras_gans.data.builtin import MIXTURES, mixture_means
 
@@ -40,11 +41,7 @@ class ModeScatter(keras.callbacks.Callback):
         tensorboard_dir=None,
     ):
         super().__init__()
-        if mixture not in MIXTURES:
-            raise ValueError(
-                f"`mixture` should be one of {sorted(MIXTURES)}. "
-                f"Received: mixture={mixture!r}"
-            )
+        check_choice(mixture, "mixture", sorted(MIXTURES))
         self.directory = directory
         self.mixture = mixture
         self.num_samples = num_samples

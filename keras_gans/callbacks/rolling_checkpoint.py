@@ -4,6 +4,7 @@ import os
 
 import keras
 
+from keras_gans._checks import check_positive_integer
 from keras_gans.callbacks.non_finite_loss import check_finite_weights
 from keras_gans.run_folder import checkpoint_paths, write_atomically
 
@@ -28,10 +29,7 @@ class RollingCheckpoint(keras.callbacks.Callback):
     """
 
     def __init__(self, directory, keep=3):
-        if not isinstance(keep, int) or keep < 1:
-            raise ValueError(
-                f"`keep` should be a positive integer. Received: `keep={keep}`."
-            )
+        keep = check_positive_integer(keep, "keep")
         super().__init__()
         self.directory = directory
         self.keep = keep

@@ -17,6 +17,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from keras_gans._checks import check_choice
 from keras_gans.data import builtin, markov
 from keras_gans.data.arrays import from_array, scale_to_unit_range
 from keras_gans.data.labelled_subset import (
@@ -48,11 +49,7 @@ _RESIZE_METHODS = ("bilinear", "nearest", "pad")
 
 def _resize_images(images, image_size, method):
     """Resizes `[n, h, w, c]` images in [-1, 1] to `image_size`; "pad" centres them."""
-    if method not in _RESIZE_METHODS:
-        raise ValueError(
-            f"`resize` should be one of {_RESIZE_METHODS}. "
-            f"Received: `resize={method!r}`."
-        )
+    check_choice(method, "resize", _RESIZE_METHODS)
     height, width = images.shape[1:3]
     if method == "pad":
         if image_size < max(height, width):

@@ -8,6 +8,8 @@ received and what is expected.
 import numpy as np
 import tensorflow as tf
 
+from keras_gans._checks import check_positive_integer
+
 __all__ = ["from_array", "scale_to_unit_range"]
 
 _RANGE_TOLERANCE = 1e-5
@@ -171,11 +173,7 @@ def from_array(
             "Expected images [n, h, w] / [n, h, w, c] or vectors [n, d]. "
             f"Received an array of rank {data.ndim} and shape {data.shape}."
         )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(
-            "`batch_size` should be a positive integer. "
-            f"Received: `batch_size={batch_size}`."
-        )
+    check_positive_integer(batch_size, "batch_size")
     if drop_remainder and batch_size > len(data):
         raise ValueError(
             f"`batch_size={batch_size}` is larger than the dataset's {len(data)} "

@@ -17,6 +17,8 @@ index of the component each point came from.
 
 import numpy as np
 
+from keras_gans._checks import check_positive_integer
+
 __all__ = ["MIXTURES", "digits", "mixture", "mixture_means", "stacked_digits"]
 
 DIGITS_SPLIT_SEED = 0
@@ -69,15 +71,7 @@ def mixture(name, split="train", seed=None, num_samples=None):
         )
     if num_samples is None:
         num_samples = MIXTURE_SIZES[split]
-    if (
-        isinstance(num_samples, bool)
-        or not isinstance(num_samples, (int, np.integer))
-        or num_samples < 1
-    ):
-        raise ValueError(
-            "`num_samples` should be a positive integer. "
-            f"Received: `num_samples={num_samples!r}`."
-        )
+    check_positive_integer(num_samples, "num_samples")
     means = mixture_means(name)
     if seed is None:
         seed = 0 if split == "train" else 1
@@ -157,15 +151,7 @@ def stacked_digits(split="train", num_samples=None, seed=None):
         )
     if num_samples is None:
         num_samples = STACKED_DIGITS_SIZES[split]
-    if (
-        isinstance(num_samples, bool)
-        or not isinstance(num_samples, (int, np.integer))
-        or num_samples < 1
-    ):
-        raise ValueError(
-            "`num_samples` should be a positive integer. "
-            f"Received: `num_samples={num_samples!r}`."
-        )
+    check_positive_integer(num_samples, "num_samples")
     if seed is None:
         seed = 0 if split == "train" else 1
     images, labels = digits(split)

@@ -30,6 +30,7 @@ as they are.
 import numpy as np
 import tensorflow as tf
 
+from keras_gans._checks import check_integer
 from keras_gans.data.arrays import scale_to_unit_range
 
 __all__ = ["UNLABELLED", "labelled_subset", "semi_supervised_dataset"]
@@ -38,18 +39,6 @@ UNLABELLED = -1  # The label of an example whose label is hidden.
 # Offsets of the shuffle seeds from `seed`, so the two streams differ.
 _LABELLED_SHUFFLE_SEED_OFFSET = 1
 _UNLABELLED_SHUFFLE_SEED_OFFSET = 2
-
-
-def _check_integer(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(
-            f"`{name}` should be an integer >= {minimum}. Received: `{name}={value!r}`."
-        )
-    if value < minimum:
-        raise ValueError(
-            f"`{name}` should be an integer >= {minimum}. Received: `{name}={value!r}`."
-        )
-    return int(value)
 
 
 def _check_class_labels(labels):
@@ -95,8 +84,8 @@ def labelled_subset(labels, labels_per_class, seed=0):
     ([1, 1, 1], 6)
     """
     labels = _check_class_labels(labels)
-    labels_per_class = _check_integer(labels_per_class, "labels_per_class", 1)
-    seed = _check_integer(seed, "seed", 0)
+    labels_per_class = check_integer(labels_per_class, "labels_per_class", 1)
+    seed = check_integer(seed, "seed", 0)
     if labels.size == 0:
         raise ValueError("`labels` is empty: there is no class to draw from.")
     classes, counts = np.unique(labels, return_counts=True)
@@ -209,17 +198,17 @@ def semi_supervised_dataset(
             "`images` and `labels` should have one entry per example. Received: "
             f"{len(images)} images and {len(labels)} labels."
         )
-    batch_size = _check_integer(batch_size, "batch_size", 2)
+    batch_size = check_integer(batch_size, "batch_size", 2)
     if labelled_batch_size is None:
         labelled_batch_size = batch_size // 2
-    labelled_batch_size = _check_integer(labelled_batch_size, "labelled_batch_size", 1)
+    labelled_batch_size = check_integer(labelled_batch_size, "labelled_batch_size", 1)
     if labelled_batch_size >= batch_size:
         raise ValueError(
             "`labelled_batch_size` should be smaller than `batch_size` so every batch "
             f"also has unlabelled examples. Received: `labelled_batch_size="
             f"{labelled_batch_size}`, `batch_size={batch_size}`."
         )
-    seed = _check_integer(seed, "seed", 0)
+    seed = check_integer(seed, "seed", 0)
     labelled_indices, unlabelled_indices = labelled_subset(
         labels, labels_per_class, seed
     )

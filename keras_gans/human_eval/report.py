@@ -23,6 +23,7 @@ import os
 from statistics import NormalDist
 
 from keras_gans import plotting
+from keras_gans._checks import check_positive_integer
 from keras_gans.human_eval.judgments import read_judgments
 from keras_gans.human_eval.study import TECHNIQUE, load_study
 
@@ -71,10 +72,7 @@ def wilson_interval(successes, trials, confidence=CONFIDENCE):
     >>> round(low, 4), round(high, 4)
     (0.3968, 0.8922)
     """
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ValueError(
-            f"`trials` should be a positive integer. Received: `trials={trials!r}`."
-        )
+    check_positive_integer(trials, "trials")
     if (
         isinstance(successes, bool)
         or not isinstance(successes, int)

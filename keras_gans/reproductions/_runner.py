@@ -24,6 +24,8 @@ import platform
 import sys
 import time
 
+from keras_gans._checks import check_positive_integer
+
 __all__ = ["Progress", "RESULTS_JSON", "RESULTS_MD", "check_out_folder", "run"]
 
 RESULTS_JSON = "results.json"
@@ -147,10 +149,7 @@ def run(
             or an `out` that holds another reproduction's results.
     """
     seeds = module.DEFAULT_SEEDS if seeds is None else seeds
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ValueError(
-            f"`seeds` should be a positive integer. Received: `seeds={seeds!r}`."
-        )
+    check_positive_integer(seeds, "seeds")
     budget = module.budget(quick, steps=steps, eval_every=eval_every)
     check_out_folder(out, module.NAME)
     progress = progress or Progress()

@@ -66,6 +66,8 @@ import os
 
 import numpy as np
 
+from keras_gans._checks import check_positive_integer
+
 __all__ = [
     "DEFAULT_SEEDS",
     "NAME",
@@ -175,14 +177,6 @@ def method_name(packing):
     return "GAN" if packing == 1 else f"PacGAN{packing}"
 
 
-def _check_positive(value, argument):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` should be a positive integer. "
-            f"Received: `{argument}={value!r}`."
-        )
-
-
 def _default_eval_every(steps):
     """The largest divisor of `steps` that gives at least DEFAULT_EVALUATIONS
     evaluations (1 for fewer steps)."""
@@ -220,11 +214,11 @@ def budget(quick=False, steps=None, eval_every=None):
     """
     if steps is None:
         steps = QUICK_STEPS if quick else PAPER_STEPS
-    _check_positive(steps, "steps")
+    check_positive_integer(steps, "steps")
     if eval_every is None:
         eval_every = QUICK_EVAL_EVERY if quick and steps == QUICK_STEPS else None
         eval_every = eval_every or _default_eval_every(steps)
-    _check_positive(eval_every, "eval_every")
+    check_positive_integer(eval_every, "eval_every")
     if steps % eval_every:
         raise ValueError(
             f"`eval_every` should divide `steps`. Received: `eval_every={eval_every}` "
