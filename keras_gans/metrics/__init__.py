@@ -1,4 +1,4 @@
-"""Sample-quality metrics M1-M7: functions of features, a streaming FID, extractors.
+"""Sample-quality metrics M1-M7: functions of features, streaming metrics, extractors.
 
 - `frechet_distance`, `FeatureStatistics`, `frechet_distance_from_statistics` (M2, FID)
 - `kernel_inception_distance` (M3, KID)
@@ -15,9 +15,11 @@
 - `InceptionFeatures`, `FeatureExtractorUnavailableError` (M7, InceptionV3 pool
   features and logits)
 
-The functions take features (or classifier outputs) already extracted from samples
-and compute in float64. The numbers depend on the feature extractor and the sample
-counts, so report both with every figure.
+Each of M1-M4 has one core, written with `keras.ops` in float64, in its module: the
+function (features or classifier outputs already extracted from samples) calls it
+directly, and the streaming metric accumulates what it needs and calls it in
+`result()`, so the two give the same numbers. The numbers depend on the feature
+extractor and the sample counts, so report both with every figure.
 """
 
 from keras_gans.metrics.digits_classifier import (
@@ -32,6 +34,7 @@ from keras_gans.metrics.digits_coverage import (
 )
 from keras_gans.metrics.frechet_distance import (
     FeatureStatistics,
+    FrechetDistance,
     frechet_distance,
     frechet_distance_from_moments,
     frechet_distance_from_statistics,
@@ -40,8 +43,9 @@ from keras_gans.metrics.inception_features import (
     FeatureExtractorUnavailableError,
     InceptionFeatures,
 )
-from keras_gans.metrics.inception_score import inception_score
+from keras_gans.metrics.inception_score import InceptionScore, inception_score
 from keras_gans.metrics.kernel_inception_distance import (
+    KernelInceptionDistance,
     kernel_inception_distance,
     polynomial_kernel,
 )
@@ -49,13 +53,7 @@ from keras_gans.metrics.mode_coverage import (
     mode_coverage_2d,
     mode_coverage_for_mixture,
 )
-from keras_gans.metrics.precision_recall import precision_recall
-from keras_gans.metrics.streaming import (
-    FrechetDistance,
-    InceptionScore,
-    KernelInceptionDistance,
-    PrecisionRecall,
-)
+from keras_gans.metrics.precision_recall import PrecisionRecall, precision_recall
 
 __all__ = [
     "DigitsFeatures",

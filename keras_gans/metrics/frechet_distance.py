@@ -11,54 +11,89 @@ complex numbers. `S_1 S_2` is similar to the symmetric positive semi-definite ma
 
     Tr((S_1 S_2)^(1/2)) = sum_i sqrt(lambda_i(S_1^(1/2) S_2 S_1^(1/2)))
 
-where `S_1^(1/2)` comes from `numpy.linalg.eigh` with negative eigenvalues (rounding
-noise of a positive semi-definite matrix) clipped to 0. Everything is float64.
+where `S_1^(1/2)` comes from a symmetric eigendecomposition (`keras.ops.eigh`) with
+negative eigenvalues (rounding noise of a positive semi-definite matrix) clipped to 0.
 
-The covariances are unbiased (divided by `n - 1`), as in the reference TTUR code
-(bioinf-jku/TTUR) and pytorch-fid; the result matches theirs up to the square-root
-method (they use `scipy.linalg.sqrtm` and drop a small imaginary part).
-
-`FeatureStatistics` accumulates the count, the sum and the sum of outer products of
-features batch by batch, so the statistics of a large sample never need all of its
-features in memory; `frechet_distance_from_statistics` compares two of them.
+One core computes it: each feature set is summarised by its count `n`, sum `s` and
+sum of outer products `P = sum x x^T`, accumulated in float64; the mean is `s / n`
+and the covariance the unbiased `(P - n mu mu^T) / (n - 1)`, as in the reference
+TTUR code (bioinf-jku/TTUR) and pytorch-fid (the result matches theirs up to the
+square-root method: they use `scipy.linalg.sqrtm` and drop a small imaginary part).
+`frechet_distance` applies it to two arrays of features, `FeatureStatistics`
+accumulates the statistics batch by batch in NumPy (so a large sample never needs
+all of its features in memory) for `frechet_distance_from_statistics`, and the
+`FrechetDistance` metric accumulates them in variables inside `test_step` or a
+callback. The core uses `keras.ops` only, in float64.
 """
 
+import keras
 import numpy as np
+from keras import ops
 
-from keras_gans.metrics._features import feature_matrix
+from keras_gans._checks import check_positive_integer
+from keras_gans.metrics._features import (
+    check_sample_count,
+    feature_matrix,
+    real_and_fake_features,
+)
+from keras_gans.metrics._streaming import FeatureMetric
 
 __all__ = [
     "FeatureStatistics",
+    "FrechetDistance",
     "frechet_distance",
     "frechet_distance_from_moments",
     "frechet_distance_from_statistics",
 ]
 
 MINIMUM_SAMPLES = 2  # an unbiased covariance needs n - 1 >= 1
+ENOUGH_FOR_COVARIANCE = f"at least {MINIMUM_SAMPLES} samples for an unbiased covariance"
 
 
-def _check_enough_samples(name, count):
-    if count < MINIMUM_SAMPLES:
-        raise ValueError(
-            f"`{name}` needs at least {MINIMUM_SAMPLES} samples for an unbiased "
-            f"covariance. Received: {count} sample(s)"
-        )
+def _batch_statistics(features):
+    """Count `[]`, sum `[d]` and sum of outer products `[d, d]` of `[n, d]` features."""
+    features = ops.convert_to_tensor(features, "float64")
+    count = ops.cast(ops.shape(features)[0], "float64")
+    return (
+        count,
+        ops.sum(features, axis=0),
+        ops.matmul(ops.transpose(features), features),
+    )
+
+
+def _moments(count, total, sum_of_outer_products):
+    """Mean `[d]` and unbiased covariance `[d, d]`, `(P - n mu mu^T) / (n - 1)`."""
+    mean = total / count
+    centred_sum = sum_of_outer_products - count * ops.outer(mean, mean)
+    covariance = centred_sum / (count - 1.0)
+    return mean, (covariance + ops.transpose(covariance)) / 2.0  # exactly symmetric
 
 
 def _square_root_psd(matrix):
     """Square root of a symmetric positive semi-definite matrix via `eigh`."""
-    eigenvalues, eigenvectors = np.linalg.eigh(matrix)
-    eigenvalues = np.clip(eigenvalues, 0.0, None)
-    return (eigenvectors * np.sqrt(eigenvalues)) @ eigenvectors.T
+    eigenvalues, eigenvectors = ops.eigh(matrix)
+    scaled = eigenvectors * ops.sqrt(ops.maximum(eigenvalues, 0.0))[None, :]
+    return ops.matmul(scaled, ops.transpose(eigenvectors))
 
 
-def _trace_square_root_product(covariance_a, covariance_b):
-    """Tr((S_a S_b)^(1/2)) from the eigenvalues of S_a^(1/2) S_b S_a^(1/2)."""
+def _distance_from_moments(mean_a, covariance_a, mean_b, covariance_b):
+    """`||mean_a - mean_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))`, a float64 scalar."""
     square_root_a = _square_root_psd(covariance_a)
-    middle = square_root_a @ covariance_b @ square_root_a
-    middle = (middle + middle.T) / 2.0  # symmetric up to rounding; make it exact
-    eigenvalues = np.clip(np.linalg.eigvalsh(middle), 0.0, None)
-    return float(np.sum(np.sqrt(eigenvalues)))
+    middle = ops.matmul(ops.matmul(square_root_a, covariance_b), square_root_a)
+    middle = (middle + ops.transpose(middle)) / 2.0  # symmetric up to rounding
+    trace_square_root = ops.sum(ops.sqrt(ops.maximum(ops.eigh(middle)[0], 0.0)))
+    difference = mean_a - mean_b
+    return (
+        ops.sum(difference * difference)
+        + ops.trace(covariance_a)
+        + ops.trace(covariance_b)
+        - 2.0 * trace_square_root
+    )
+
+
+def _distance_from_statistics(statistics_a, statistics_b):
+    """The FID of two `(count, sum, sum_of_outer_products)` triples (count >= 2)."""
+    return _distance_from_moments(*_moments(*statistics_a), *_moments(*statistics_b))
 
 
 def frechet_distance_from_moments(mean_a, covariance_a, mean_b, covariance_b):
@@ -83,42 +118,31 @@ def frechet_distance_from_moments(mean_a, covariance_a, mean_b, covariance_b):
     >>> frechet_distance_from_moments(np.zeros(2), identity, np.ones(2), 4 * identity)
     4.0
     """
-    mean_a = np.asarray(mean_a, dtype="float64")
-    mean_b = np.asarray(mean_b, dtype="float64")
-    covariance_a = np.asarray(covariance_a, dtype="float64")
-    covariance_b = np.asarray(covariance_b, dtype="float64")
-    num_features = mean_a.shape[-1] if mean_a.ndim == 1 else None
-    expected = (num_features, num_features)
-    if (
-        mean_a.ndim != 1
-        or mean_b.shape != mean_a.shape
-        or covariance_a.shape != expected
-        or covariance_b.shape != expected
-    ):
+    moments = {
+        "mean_a": np.asarray(mean_a, dtype="float64"),
+        "covariance_a": np.asarray(covariance_a, dtype="float64"),
+        "mean_b": np.asarray(mean_b, dtype="float64"),
+        "covariance_b": np.asarray(covariance_b, dtype="float64"),
+    }
+    shapes = {name: value.shape for name, value in moments.items()}
+    num_features = shapes["mean_a"][0] if len(shapes["mean_a"]) == 1 else None
+    expected = {
+        "mean_a": (num_features,),
+        "covariance_a": (num_features, num_features),
+        "mean_b": (num_features,),
+        "covariance_b": (num_features, num_features),
+    }
+    if num_features is None or shapes != expected:
         raise ValueError(
             "Expected means of shape [d] and covariances of shape [d, d] with the "
-            f"same d. Received: mean_a {mean_a.shape}, covariance_a "
-            f"{covariance_a.shape}, mean_b {mean_b.shape}, covariance_b "
-            f"{covariance_b.shape}"
+            f"same d. Received: {', '.join(f'{n} {s}' for n, s in shapes.items())}"
         )
-    for name, value in [
-        ("mean_a", mean_a),
-        ("covariance_a", covariance_a),
-        ("mean_b", mean_b),
-        ("covariance_b", covariance_b),
-    ]:
+    for name, value in moments.items():
         if not np.all(np.isfinite(value)):
             raise ValueError(
                 f"`{name}` should contain only finite values. Received NaN or inf."
             )
-    difference = mean_a - mean_b
-    trace_square_root = _trace_square_root_product(covariance_a, covariance_b)
-    return float(
-        difference @ difference
-        + np.trace(covariance_a)
-        + np.trace(covariance_b)
-        - 2.0 * trace_square_root
-    )
+    return float(_distance_from_moments(*moments.values()))
 
 
 def frechet_distance(real_features, fake_features):
@@ -150,20 +174,15 @@ def frechet_distance(real_features, fake_features):
     >>> round(frechet_distance(features, features + 1.0), 6)
     2.0
     """
-    real = feature_matrix("real_features", real_features)
-    fake = feature_matrix("fake_features", fake_features)
-    if real.shape[1] != fake.shape[1]:
-        raise ValueError(
-            "`real_features` and `fake_features` should have the same feature "
-            f"dimension. Received: {real.shape[1]} and {fake.shape[1]}"
-        )
-    _check_enough_samples("real_features", real.shape[0])
-    _check_enough_samples("fake_features", fake.shape[0])
-    return frechet_distance_from_moments(
-        real.mean(axis=0),
-        np.cov(real, rowvar=False, ddof=1).reshape(real.shape[1], real.shape[1]),
-        fake.mean(axis=0),
-        np.cov(fake, rowvar=False, ddof=1).reshape(fake.shape[1], fake.shape[1]),
+    real, fake = real_and_fake_features(real_features, fake_features)
+    check_sample_count(
+        "real_features", len(real), MINIMUM_SAMPLES, ENOUGH_FOR_COVARIANCE
+    )
+    check_sample_count(
+        "fake_features", len(fake), MINIMUM_SAMPLES, ENOUGH_FOR_COVARIANCE
+    )
+    return float(
+        _distance_from_statistics(_batch_statistics(real), _batch_statistics(fake))
     )
 
 
@@ -190,14 +209,9 @@ class FeatureStatistics:
     """
 
     def __init__(self, num_features=None):
-        if num_features is not None and (
-            not isinstance(num_features, int | np.integer) or num_features < 1
-        ):
-            raise ValueError(
-                "`num_features` should be a positive integer or None. "
-                f"Received: num_features={num_features!r}"
-            )
-        self.num_features = None if num_features is None else int(num_features)
+        self.num_features = check_positive_integer(
+            num_features, "num_features", allow_none=True
+        )
         self.count = 0
         self.sum = None
         self.sum_of_outer_products = None
@@ -211,6 +225,11 @@ class FeatureStatistics:
             (num_features, num_features), dtype="float64"
         )
 
+    def _add(self, count, total, sum_of_outer_products):
+        self.count += int(count)
+        self.sum += ops.convert_to_numpy(total)
+        self.sum_of_outer_products += ops.convert_to_numpy(sum_of_outer_products)
+
     def update(self, batch):
         """Adds a `[batch_size, num_features]` batch of features."""
         features = feature_matrix("batch", batch)
@@ -221,9 +240,7 @@ class FeatureStatistics:
                 f"`batch` should have {self.num_features} features. "
                 f"Received: shape={features.shape}"
             )
-        self.count += features.shape[0]
-        self.sum += features.sum(axis=0)
-        self.sum_of_outer_products += features.T @ features
+        self._add(*_batch_statistics(features))
 
     def merge(self, other):
         """Adds the statistics of another `FeatureStatistics` into this one."""
@@ -241,25 +258,26 @@ class FeatureStatistics:
                 f"Cannot merge statistics of {other.num_features} features into "
                 f"statistics of {self.num_features} features."
             )
-        self.count += other.count
-        self.sum += other.sum
-        self.sum_of_outer_products += other.sum_of_outer_products
+        self._add(other.count, other.sum, other.sum_of_outer_products)
+
+    @property
+    def statistics(self):
+        """`(count, sum, sum_of_outer_products)`, what the FID core takes."""
+        return float(self.count), self.sum, self.sum_of_outer_products
 
     @property
     def mean(self):
         """`[num_features]` mean of the features seen (needs at least 1)."""
-        if self.count < 1:
-            raise ValueError("The mean needs at least 1 sample. Received: 0 samples")
+        check_sample_count("FeatureStatistics", self.count, 1, "at least 1 sample")
         return self.sum / self.count
 
     @property
     def covariance(self):
         """`[num_features, num_features]` unbiased covariance (needs at least 2)."""
-        _check_enough_samples("FeatureStatistics", self.count)
-        mean = self.sum / self.count
-        centred_sum = self.sum_of_outer_products - self.count * np.outer(mean, mean)
-        covariance = centred_sum / (self.count - 1)
-        return (covariance + covariance.T) / 2.0
+        check_sample_count(
+            "FeatureStatistics", self.count, MINIMUM_SAMPLES, ENOUGH_FOR_COVARIANCE
+        )
+        return ops.convert_to_numpy(_moments(*self.statistics)[1])
 
 
 def frechet_distance_from_statistics(statistics_a, statistics_b):
@@ -285,15 +303,104 @@ def frechet_distance_from_statistics(statistics_a, statistics_b):
                 f"`{name}` should be a FeatureStatistics. "
                 f"Received: {type(statistics).__name__}"
             )
-        _check_enough_samples(name, statistics.count)
+        check_sample_count(
+            name, statistics.count, MINIMUM_SAMPLES, ENOUGH_FOR_COVARIANCE
+        )
     if statistics_a.num_features != statistics_b.num_features:
         raise ValueError(
             "Both statistics should have the same feature dimension. Received: "
             f"{statistics_a.num_features} and {statistics_b.num_features}"
         )
-    return frechet_distance_from_moments(
-        statistics_a.mean,
-        statistics_a.covariance,
-        statistics_b.mean,
-        statistics_b.covariance,
+    return float(
+        _distance_from_statistics(statistics_a.statistics, statistics_b.statistics)
     )
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class FrechetDistance(FeatureMetric):
+    """Streaming Fréchet distance (FID) between features of real and fake images.
+
+    GAN papers compare generators by the FID of thousands of samples. This metric
+    accumulates the statistics of the FID core (count, sum and sum of outer products
+    of the features, in float64 variables that sum across replicas) batch by batch,
+    so it can be updated in a compiled `test_step` or a callback without keeping the
+    features, and gives the number of `frechet_distance` on all the features at
+    once. Report the feature extractor and both sample counts (`real_count`,
+    `fake_count`) with it.
+
+    Args:
+        feature_extractor: A callable mapping a batch of images to `[batch,
+            feature_dim]` features: a Keras model, `InceptionFeatures` (called
+            directly, it uses `keras.ops` only) or any function of tensors.
+        feature_dim: The number of features it returns (2048 for InceptionV3).
+        name: The metric's name.
+        dtype: The dtype of `result()`; the state is float64 regardless.
+
+    Call arguments (`update_state`):
+        real_images: A batch of real images (any input `feature_extractor` takes).
+        fake_images: A batch of generated images; the two batch sizes may differ.
+
+    Returns (`result`):
+        The FID of everything seen since the last `reset_state()`, a scalar; NaN
+        while real or fake has fewer than 2 samples.
+
+    Example:
+
+    >>> metric = FrechetDistance(feature_extractor=lambda x: x, feature_dim=2)
+    >>> real = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    >>> metric.update_state(real[:2], real[:2] + 1.0)
+    >>> metric.update_state(real[2:], real[2:] + 1.0)
+    >>> round(float(metric.result()), 6)
+    2.0
+
+    Reference:
+        Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge
+        to a Local Nash Equilibrium", https://arxiv.org/abs/1706.08500.
+    """
+
+    def __init__(
+        self, feature_extractor, feature_dim, name="frechet_distance", dtype=None
+    ):
+        super().__init__(feature_extractor, feature_dim, name, dtype)
+        vector, matrix = (self.feature_dim,), (self.feature_dim, self.feature_dim)
+        self.real_count = self._statistic((), "real_count")
+        self.real_sum = self._statistic(vector, "real_sum")
+        self.real_sum_of_outer_products = self._statistic(
+            matrix, "real_sum_of_outer_products"
+        )
+        self.fake_count = self._statistic((), "fake_count")
+        self.fake_sum = self._statistic(vector, "fake_sum")
+        self.fake_sum_of_outer_products = self._statistic(
+            matrix, "fake_sum_of_outer_products"
+        )
+
+    def _statistic(self, shape, name):
+        return self.add_variable(shape, "zeros", dtype="float64", name=name)
+
+    def update_state(self, real_images, fake_images, sample_weight=None):
+        features = self.real_and_fake_features(real_images, fake_images, sample_weight)
+        for variables, batch in zip(self._statistics(), features, strict=True):
+            for variable, value in zip(
+                variables, _batch_statistics(batch), strict=True
+            ):
+                variable.assign(variable + value)
+
+    def _statistics(self):
+        """The real and the generated `(count, sum, sum_of_outer_products)`."""
+        return (
+            (self.real_count, self.real_sum, self.real_sum_of_outer_products),
+            (self.fake_count, self.fake_sum, self.fake_sum_of_outer_products),
+        )
+
+    def result(self):
+        # The core on counts of at least 2 (no NaN on the way), then NaN in place
+        # of the distance while a side has fewer samples.
+        real, fake = (
+            (ops.maximum(count, float(MINIMUM_SAMPLES)), total, outer)
+            for count, total, outer in self._statistics()
+        )
+        distance = _distance_from_statistics(real, fake)
+        enough = ops.logical_and(
+            self.real_count >= MINIMUM_SAMPLES, self.fake_count >= MINIMUM_SAMPLES
+        )
+        return ops.cast(ops.where(enough, distance, float("nan")), self.dtype)

@@ -105,7 +105,7 @@ class InceptionFeatures:
     `features` and `logits` take NumPy-like images, check them and run in batches of
     `batch_size`; calling the object (`extractor(images)`) gives the features with
     `keras.ops` only, unchecked, so it can serve as the feature function of
-    `keras_gans.metrics.streaming.FrechetDistance` inside a compiled step.
+    `keras_gans.metrics.FrechetDistance` inside a compiled step.
 
     Args:
         weights: `"imagenet"` (downloaded once by Keras into `~/.keras/models`;

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from keras_gans.data.builtin import MIXTURES, mixture_means
+from keras_gans.metrics._features import check_sample_count, feature_matrix
 
 __all__ = ["mode_coverage_2d", "mode_coverage_for_mixture"]
 
@@ -58,19 +59,10 @@ def mode_coverage_2d(points, means, standard_deviation):
     >>> result["modes_captured"], result["high_quality_fraction"]
     (2, 0.75)
     """
-    points = np.asarray(points, dtype="float64")
-    means = np.asarray(means, dtype="float64")
-    for name, array in [("points", points), ("means", means)]:
-        if array.ndim != 2 or array.shape[0] < 1:
-            raise ValueError(
-                f"`{name}` should have rank 2, [count, dimension], with at least one "
-                f"row. Received: shape={array.shape}"
-            )
-        if not np.all(np.isfinite(array)):
-            raise ValueError(
-                f"`{name}` should contain only finite values. "
-                f"Received: {int(np.sum(~np.isfinite(array)))} NaN or infinite values"
-            )
+    points = feature_matrix("points", points, "[count, dimension]")
+    means = feature_matrix("means", means, "[count, dimension]")
+    check_sample_count("points", len(points), 1, "at least one row")
+    check_sample_count("means", len(means), 1, "at least one row")
     if points.shape[1] != means.shape[1]:
         raise ValueError(
             "`points` and `means` should have the same dimension. "

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_gans import metrics
-from keras_gans.metrics.streaming import (
+from keras_gans.metrics import (
     FrechetDistance,
     InceptionScore,
     KernelInceptionDistance,
