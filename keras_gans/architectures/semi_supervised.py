@@ -33,6 +33,13 @@ import math
 import keras
 from keras import ops
 
+from keras_gans._checks import (
+    check_choice,
+    check_integer,
+    check_non_negative_number,
+    check_positive_integer,
+    check_positive_integers,
+)
 from keras_gans.training import trainer
 
 __all__ = [
@@ -59,19 +66,6 @@ FEATURE_LAYER = "features"
 _OUTPUT_ACTIVATIONS = ("tanh", "sigmoid")
 
 
-def _check_units(hidden_units, argument):
-    hidden_units = tuple(hidden_units)
-    if not hidden_units or not all(
-        isinstance(units, int) and not isinstance(units, bool) and units > 0
-        for units in hidden_units
-    ):
-        raise ValueError(
-            f"`{argument}` should be a non-empty sequence of positive integers. "
-            f"Received: `{argument}={hidden_units}`."
-        )
-    return hidden_units
-
-
 def _check_shape(shape, argument):
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if not shape or not all(isinstance(d, int) and d > 0 for d in shape):
@@ -80,14 +74,6 @@ def _check_shape(shape, argument):
             f"Received: `{argument}={shape}`."
         )
     return shape
-
-
-def _check_stddev(value, argument):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(
-            f"`{argument}` should be a number >= 0. Received: `{argument}={value!r}`."
-        )
-    return float(value)
 
 
 def _layer_seed(seed, index):
@@ -130,7 +116,7 @@ class ReplicaGaussianNoise(keras.layers.Layer):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.stddev = _check_stddev(stddev, "stddev")
+        self.stddev = check_non_negative_number(stddev, "stddev")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
@@ -187,19 +173,14 @@ def semi_supervised_discriminator(
     ((None, 10), 8)
     """
     input_shape = _check_shape(input_shape, "input_shape")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
-        raise ValueError(
-            "`num_classes` should be an integer >= 2. "
-            f"Received: `num_classes={num_classes!r}`."
-        )
-    if num_classes < 2:
-        raise ValueError(
-            f"`num_classes` should be an integer >= 2. Received: `num_classes="
-            f"{num_classes}`."
-        )
-    hidden_units = _check_units(hidden_units, "hidden_units")
-    input_noise_stddev = _check_stddev(input_noise_stddev, "input_noise_stddev")
-    hidden_noise_stddev = _check_stddev(hidden_noise_stddev, "hidden_noise_stddev")
+    check_integer(num_classes, "num_classes", minimum=2)
+    hidden_units = check_positive_integers(hidden_units, "hidden_units")
+    input_noise_stddev = check_non_negative_number(
+        input_noise_stddev, "input_noise_stddev"
+    )
+    hidden_noise_stddev = check_non_negative_number(
+        hidden_noise_stddev, "hidden_noise_stddev"
+    )
     images = keras.Input(input_shape, name="images")
     x = keras.layers.Flatten(name="pixels")(images)  # [batch, prod(input_shape)]
     x = ReplicaGaussianNoise(
@@ -257,23 +238,10 @@ def semi_supervised_generator(
     >>> tuple(generator.output.shape)
     (None, 8, 8, 1)
     """
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int):
-        raise ValueError(
-            f"`latent_dim` should be a positive integer. Received: `latent_dim="
-            f"{latent_dim!r}`."
-        )
-    if latent_dim < 1:
-        raise ValueError(
-            f"`latent_dim` should be a positive integer. Received: `latent_dim="
-            f"{latent_dim}`."
-        )
+    check_positive_integer(latent_dim, "latent_dim")
     output_shape = _check_shape(output_shape, "output_shape")
-    hidden_units = _check_units(hidden_units, "hidden_units")
-    if output_activation not in _OUTPUT_ACTIVATIONS:
-        raise ValueError(
-            f"`output_activation` should be one of {_OUTPUT_ACTIVATIONS}. "
-            f"Received: `output_activation={output_activation!r}`."
-        )
+    hidden_units = check_positive_integers(hidden_units, "hidden_units")
+    check_choice(output_activation, "output_activation", _OUTPUT_ACTIVATIONS)
     latents = keras.Input((latent_dim,), name="latents")
     x = latents
     for index, units in enumerate(hidden_units, start=1):
