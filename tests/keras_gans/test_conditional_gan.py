@@ -14,13 +14,14 @@ from keras import ops
 from keras_test_case import mirrored_strategy, replica_values
 from scipy import special, stats
 
-from keras_gans import architectures, data, distribution, presets, training_run
+from keras_gans import architectures, data, presets, training_run
 from keras_gans.architectures.conditional_dcgan import (
     conditional_dcgan_discriminator,
     conditional_dcgan_generator,
 )
 from keras_gans.models import ConditionalGAN
 from keras_gans.models.conditional_gan import classification_loss
+from keras_gans.training import trainer
 
 pytestmark = pytest.mark.tensorflow_only
 
@@ -486,7 +487,7 @@ class _RepeatedHalves(ConditionalGAN):
     batch then has the global batch's statistics."""
 
     def _half(self, batch_size):
-        _, num_replicas = distribution.replica_position()
+        _, num_replicas = trainer.replica_position()
         half = batch_size * num_replicas // 2
         return half, batch_size // half
 
