@@ -692,13 +692,18 @@ class Penalty(StepComponent):
             context.seed_generator,
             context.step,
         )
-        context.logs[self.name] = (value, ops.cast(self.applies_at(context.step), "float32"))
+        context.logs[self.name] = (
+            value,
+            ops.cast(self.applies_at(context.step), "float32"),
+        )
         return term
 
     def after_update(self, context, player):
         if player == self.player and not self.adds_loss:
             model = context.model
-            context.logs[self.name] = self.constrain(model.discriminator, model.generator)
+            context.logs[self.name] = self.constrain(
+                model.discriminator, model.generator
+            )
 
     def constrain(self, discriminator, generator):
         """Called after each optimizer step of `player`; a scalar to log, or None.

@@ -49,7 +49,6 @@ import numpy as np
 from keras import ops
 
 from keras_gans import image_losses
-from keras_gans.training import trainer
 from keras_gans import losses as gan_losses
 from keras_gans.architectures.coarse_to_refine import (
     MaskComposite,
@@ -61,6 +60,7 @@ from keras_gans.architectures.coarse_to_refine import (
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
+from keras_gans.training import trainer
 
 __all__ = ["CoarseToRefineGAN", "build_coarse_to_refine_gan", "check_preset"]
 

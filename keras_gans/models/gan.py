@@ -262,7 +262,9 @@ class GAN(SavesSeedState, keras.Model):
                     f"Received: `{argument}={options[argument]}`."
                 )
         keras_arguments = {
-            name: options.pop(name) for name in KERAS_COMPILE_ARGUMENTS if name in options
+            name: options.pop(name)
+            for name in KERAS_COMPILE_ARGUMENTS
+            if name in options
         }
         super().compile(**keras_arguments)
         self.adversarial_loss = gan_losses.get(loss)
@@ -437,7 +439,9 @@ class GAN(SavesSeedState, keras.Model):
                 return component.discriminator_loss(self, real_logits, fake_logits)
         return self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
 
-    def _generator_loss(self, context, real_input, fake_input, labels, real_logits=None):
+    def _generator_loss(
+        self, context, real_input, fake_input, labels, real_logits=None
+    ):
         """`(g_loss, fake_auxiliary_outputs)`: G's adversarial term, or the
         "generator_loss" component's (feature matching T1, unrolling T15).
         `labels` is `(real_labels, generated_labels)`; `real_logits`, when the

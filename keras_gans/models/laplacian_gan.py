@@ -46,9 +46,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans import pyramid
-from keras_gans.training import trainer
 from keras_gans import losses as gan_losses
+from keras_gans import pyramid
 from keras_gans.architectures.lapgan import (
     lapgan_networks,
     lapgan_sampler,
@@ -57,6 +56,7 @@ from keras_gans.architectures.lapgan import (
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
+from keras_gans.training import trainer
 
 __all__ = ["LaplacianGAN", "build_laplacian_gan", "check_preset"]
 
@@ -280,7 +280,9 @@ class LaplacianGAN(SavesSeedState, keras.Model):
                 d_optimizers[level],
             )
             self.players.add(
-                f"generator_{level}", [self.level_generators[level]], g_optimizers[level]
+                f"generator_{level}",
+                [self.level_generators[level]],
+                g_optimizers[level],
             )
         self.d_optimizers = [
             self.players[f"discriminator_{level}"].optimizer

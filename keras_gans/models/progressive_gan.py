@@ -48,7 +48,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.training import trainer
 from keras_gans.architectures.progressive import (
     fade_real_images,
     growth_layer,
@@ -59,6 +58,7 @@ from keras_gans.architectures.progressive import (
 )
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN, _split_real_data
+from keras_gans.training import trainer
 
 __all__ = [
     "ProgressiveGAN",

@@ -43,11 +43,11 @@ import numpy as np
 from keras import ops
 
 from keras_gans import data
-from keras_gans.training import trainer
 from keras_gans.architectures import semi_supervised as networks
 from keras_gans.data.labelled_subset import UNLABELLED
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN
+from keras_gans.training import trainer
 from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching_loss
 
 __all__ = [
@@ -421,7 +421,9 @@ class SemiSupervisedGAN(GAN):
                 supervised=supervised_loss(real_logits, labels),
                 unsupervised=unsupervised_discriminator_loss(real_logits, fake_logits),
             )
-            d_loss = terms["supervised"] + self.unsupervised_weight * terms["unsupervised"]
+            d_loss = (
+                terms["supervised"] + self.unsupervised_weight * terms["unsupervised"]
+            )
             # Every replica holds the whole regularization term: one copy in all.
             return d_loss + player.regularization() / num_replicas
 

@@ -191,7 +191,8 @@ def input_gradients(function, inputs):
         tape.watch(inputs)
         outputs = function(inputs)
         total = sum(
-            ops.sum(ops.cast(output, "float32")) for output in keras.tree.flatten(outputs)
+            ops.sum(ops.cast(output, "float32"))
+            for output in keras.tree.flatten(outputs)
         )
     gradients = tape.gradient(
         total, inputs, unconnected_gradients=tf.UnconnectedGradients.ZERO

@@ -60,7 +60,9 @@ class DiscriminatorSteps(StepComponent):
                 f"Received: `optimizer={optimizer}`."
             )
         model.players.add(
-            "discriminator", [model.discriminator], d_optimizer or model.default_optimizer
+            "discriminator",
+            [model.discriminator],
+            d_optimizer or model.default_optimizer,
         )
         model.players.add(
             "generator", [model.generator], g_optimizer or model.default_optimizer

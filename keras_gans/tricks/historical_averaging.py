@@ -74,8 +74,11 @@ class HistoricalAveraging(StepComponent):
         )
 
     def log_names(self):
-        return [_AVERAGES[player][1] for player in ("discriminator", "generator")
-                if player in self.players]
+        return [
+            _AVERAGES[player][1]
+            for player in ("discriminator", "generator")
+            if player in self.players
+        ]
 
     def build(self, model):
         for player, (attribute, _) in _AVERAGES.items():

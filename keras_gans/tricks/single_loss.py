@@ -144,7 +144,9 @@ class SingleLoss(StepComponent):
         )
 
     def run(self, model, context, real_images, real_labels):
-        model._single_loss_step(context, real_images, real_labels, self.generator_weight)
+        model._single_loss_step(
+            context, real_images, real_labels, self.generator_weight
+        )
 
     def get_config(self):
         return {"generator_weight": self.generator_weight}

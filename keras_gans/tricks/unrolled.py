@@ -149,7 +149,9 @@ class Unrolled(StepComponent):
         loss = context.adversarial_loss
         values = look_ahead_variables(
             context.model.discriminator,
-            lambda real, fake: trainer.replica_share(loss.discriminator_loss(real, fake)),
+            lambda real, fake: trainer.replica_share(
+                loss.discriminator_loss(real, fake)
+            ),
             real_input,
             fake_input,
             self.steps,
