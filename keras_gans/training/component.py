@@ -88,6 +88,13 @@ class StepComponent:
         (component,) = components
         return {next(iter(cls.arguments)): component}
 
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
     def received(self):
         """How an error message shows the option as given, e.g. "`packing=2`"."""
         name, value = next(iter(self.argument_values([self]).items()))

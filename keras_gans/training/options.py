@@ -7,6 +7,7 @@ technique to the GAN step is one component file and one line below.
 """
 
 from keras_gans.penalties import Penalty
+from keras_gans.tricks.consistency_regularization import ConsistencyRegularization
 from keras_gans.tricks.discriminator_steps import DiscriminatorSteps
 from keras_gans.tricks.feature_matching import FeatureMatching
 from keras_gans.tricks.generator_ema import GeneratorEMA
@@ -30,6 +31,7 @@ COMPONENTS = (
     Unrolled,  # T15
     Packing,  # T16
     SingleLoss,  # T14
+    ConsistencyRegularization,  # P8
 )
 
 
