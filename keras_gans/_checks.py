@@ -40,13 +40,15 @@ def _equals(value, choice):
 
 
 def check_integer(value, name, minimum=1, allow_none=False):
-    """`int(value)` when `value` is an integer >= `minimum` (not a bool), or None
-    when `value` is None and `allow_none`; else a ValueError naming the argument,
-    what was received and what is expected."""
+    """`int(value)` when `value` is an integer >= `minimum` (not a bool; any
+    integer when `minimum` is None), or None when `value` is None and
+    `allow_none`; else a ValueError naming the argument, what was received and
+    what is expected."""
     if allow_none and value is None:
         return None
-    if not _is_integer(value) or value < minimum:
-        expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
+    if not _is_integer(value) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        expected = f"an integer{bound}" + (" or None" if allow_none else "")
         _raise(name, expected, value)
     return int(value)
 

@@ -58,11 +58,15 @@ References:
 - P7: Brock et al. 2018 (BigGAN), https://arxiv.org/abs/1809.11096
 """
 
-import numbers
-
 import keras
 from keras import ops
 
+from keras_gans._checks import (
+    check_bool,
+    check_non_negative_number,
+    check_positive_integer,
+    check_positive_number,
+)
 from keras_gans.training import trainer
 from keras_gans.training.component import StepComponent
 
@@ -91,51 +95,6 @@ __all__ = [
 # 1 / (2 sqrt(s)), infinite at s = 0, so without it a zero input gradient gives a
 # NaN weight gradient (the bug of keras-io issues #415 and #624).
 NORM_EPSILON = 1e-10
-
-
-# --- Argument checks ------------------------------------------------------------------
-
-
-def _check_positive_number(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not value > 0
-        or value == float("inf")
-    ):
-        raise ValueError(
-            f"`{name}` should be a positive number. Received: `{name}={value!r}`."
-        )
-    return float(value)
-
-
-def _check_non_negative_number(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not value >= 0
-        or value == float("inf")
-    ):
-        raise ValueError(
-            f"`{name}` should be a non-negative number. Received: `{name}={value!r}`."
-        )
-    return float(value)
-
-
-def _check_positive_integer(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(
-            f"`{name}` should be a positive integer. Received: `{name}={value!r}`."
-        )
-    return int(value)
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(
-            f"`{name}` should be True or False. Received: `{name}={value!r}`."
-        )
-    return value
 
 
 # --- Shared pieces of the gradient penalties ------------------------------------------
@@ -251,8 +210,8 @@ def wasserstein_gradient_penalty(
 
     Reference: Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028
     """
-    target = _check_non_negative_number("target", target)
-    one_sided = _check_bool("one_sided", one_sided)
+    target = check_non_negative_number(target, "target")
+    one_sided = check_bool(one_sided, "one_sided")
     interpolates = _interpolates(real_images, generated_images, seed_generator)
     return _one_centered_penalty(discriminator, interpolates, target, one_sided)
 
@@ -299,9 +258,7 @@ def dragan_penalty(
     Reference: Kodali et al. 2017, https://arxiv.org/abs/1705.07215
     """
     del generated_images  # DRAGAN perturbs the real data only.
-    perturbation_scale = _check_positive_number(
-        "perturbation_scale", perturbation_scale
-    )
+    perturbation_scale = check_positive_number(perturbation_scale, "perturbation_scale")
     real_images = _as_float(real_images)
     # u ~ U[0, 1] per element, shaped like x.
     noise = trainer.uniform_for_replica(ops.shape(real_images), seed_generator)
@@ -523,7 +480,7 @@ def clip_weights(variables, clip_value):
 
     Reference: Arjovsky et al. 2017, https://arxiv.org/abs/1701.07875, Algorithm 1
     """
-    clip_value = _check_positive_number("clip_value", clip_value)
+    clip_value = check_positive_number(clip_value, "clip_value")
     largest = ops.convert_to_tensor(0.0, "float32")
     for variable in variables:
         clipped = ops.clip(variable, -clip_value, clip_value)
@@ -574,8 +531,8 @@ class Penalty(StepComponent):
     arguments = {"penalties": ()}
 
     def __init__(self, weight, interval=1):
-        self.weight = _check_positive_number("weight", weight)
-        self.interval = _check_positive_integer("interval", interval)
+        self.weight = check_positive_number(weight, "weight")
+        self.interval = check_positive_integer(interval, "interval")
 
     def compute(
         self, discriminator, generator, real_images, generated_images, seed_generator
@@ -759,7 +716,7 @@ class WeightClipping(Penalty):
     adds_loss = False
 
     def __init__(self, clip_value=0.01):
-        self.clip_value = _check_positive_number("clip_value", clip_value)
+        self.clip_value = check_positive_number(clip_value, "clip_value")
         self.weight = None  # No loss term, so no weight.
         self.interval = 1
 
@@ -798,7 +755,7 @@ class GradientPenalty(Penalty):
 
     def __init__(self, weight=10.0, one_sided=False):
         super().__init__(weight)
-        self.one_sided = _check_bool("one_sided", one_sided)
+        self.one_sided = check_bool(one_sided, "one_sided")
 
     def compute(
         self, discriminator, generator, real_images, generated_images, seed_generator
@@ -841,8 +798,8 @@ class DraganPenalty(Penalty):
 
     def __init__(self, weight=10.0, perturbation_scale=0.5):
         super().__init__(weight)
-        self.perturbation_scale = _check_positive_number(
-            "perturbation_scale", perturbation_scale
+        self.perturbation_scale = check_positive_number(
+            perturbation_scale, "perturbation_scale"
         )
 
     def compute(
@@ -865,7 +822,7 @@ class _GammaPenalty(Penalty):
     """R1 and R2: weight `γ/2`, optionally lazy (every `interval` D steps)."""
 
     def __init__(self, gamma=10.0, interval=1):
-        self.gamma = _check_positive_number("gamma", gamma)
+        self.gamma = check_positive_number(gamma, "gamma")
         super().__init__(self.gamma / 2.0, interval)
 
     def get_config(self):
@@ -995,7 +952,7 @@ class OrthogonalRegularization(Penalty):
     player = "generator"
 
     def __init__(self, beta=1e-4):
-        self.beta = _check_positive_number("beta", beta)
+        self.beta = check_positive_number(beta, "beta")
         super().__init__(self.beta)
 
     def compute(

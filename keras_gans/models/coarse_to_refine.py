@@ -50,6 +50,12 @@ from keras import ops
 
 from keras_gans import image_losses
 from keras_gans import losses as gan_losses
+from keras_gans._checks import (
+    check_choice,
+    check_integer,
+    check_non_negative_number,
+    check_positive_integer,
+)
 from keras_gans.architectures.coarse_to_refine import (
     MaskComposite,
     coarse_generator,
@@ -70,14 +76,6 @@ DEFAULT_L1_WEIGHT = 100.0
 _EXTRA_LOSSES = ("perceptual", "style", "total_variation")
 # What `evaluate` (and `fit`'s validation) reports: see `CoarseToRefineGAN.test_step`.
 EVALUATION_METRICS = ("hole_l1", "coarse_hole_l1")
-
-
-def _check_non_negative_number(argument, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(
-            f"`{argument}` should be a non-negative number. "
-            f"Received: `{argument}={value!r}`."
-        )
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -151,29 +149,14 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
         image_size = image_shape[0]
         if hole_size is None:
             hole_size = image_size // 2
-        if (
-            isinstance(hole_size, bool)
-            or not isinstance(hole_size, int)
-            or not 0 < hole_size < image_size
-        ):
+        hole_size = check_positive_integer(hole_size, "hole_size")
+        if hole_size >= image_size:
             raise ValueError(
                 f"`hole_size` should be an integer in [1, {image_size - 1}]. "
                 f"Received: `hole_size={hole_size!r}`."
             )
-        if hole not in HOLES:
-            raise ValueError(
-                f"`hole` should be one of {HOLES}. Received: `hole={hole!r}`."
-            )
-        if isinstance(coarse_steps, bool) or not isinstance(coarse_steps, int):
-            raise ValueError(
-                "`coarse_steps` should be a non-negative integer. "
-                f"Received: `coarse_steps={coarse_steps!r}`."
-            )
-        if coarse_steps < 0:
-            raise ValueError(
-                "`coarse_steps` should be a non-negative integer. "
-                f"Received: `coarse_steps={coarse_steps!r}`."
-            )
+        hole = check_choice(hole, "hole", HOLES)
+        coarse_steps = check_integer(coarse_steps, "coarse_steps", minimum=0)
         if feature_model is not None and not callable(feature_model):
             raise ValueError(
                 "`feature_model` should be None or a Keras model. "
@@ -265,7 +248,7 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
             "total_variation_weight": total_variation_weight,
         }
         for argument, value in weights.items():
-            _check_non_negative_number(argument, value)
+            check_non_negative_number(value, argument)
         if (perceptual_weight or style_weight) and self.feature_model is None:
             raise ValueError(
                 "`perceptual_weight` and `style_weight` need the model's "

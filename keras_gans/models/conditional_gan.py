@@ -50,6 +50,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gans import losses as gan_losses
+from keras_gans._checks import check_bool, check_integer, check_non_negative_number
 from keras_gans.models.gan import GAN
 from keras_gans.training import options as step_options
 from keras_gans.training import trainer
@@ -167,20 +168,8 @@ class ConditionalGAN(GAN):
         auxiliary_classifier=False,
         **kwargs,
     ):
-        if (
-            isinstance(num_classes, bool)
-            or not isinstance(num_classes, int)
-            or num_classes < 2
-        ):
-            raise ValueError(
-                "`num_classes` should be an integer >= 2. "
-                f"Received: `num_classes={num_classes!r}`."
-            )
-        if not isinstance(auxiliary_classifier, bool):
-            raise ValueError(
-                "`auxiliary_classifier` should be True or False. "
-                f"Received: `auxiliary_classifier={auxiliary_classifier!r}`."
-            )
+        num_classes = check_integer(num_classes, "num_classes", minimum=2)
+        auxiliary_classifier = check_bool(auxiliary_classifier, "auxiliary_classifier")
         if latent_dim is None and _num_inputs(generator) == 2:
             latent_dim = tuple(generator.inputs[0].shape[1:])
         super().__init__(
@@ -210,15 +199,9 @@ class ConditionalGAN(GAN):
                 `feature_matching` and `unrolled_steps` (and `single_loss` with the
                 auxiliary classifier), which raise a ValueError.
         """
-        if (
-            isinstance(classification_weight, bool)
-            or not isinstance(classification_weight, numbers.Real)
-            or not 0 <= classification_weight < float("inf")
-        ):
-            raise ValueError(
-                "`classification_weight` should be a non-negative number. "
-                f"Received: `classification_weight={classification_weight!r}`."
-            )
+        classification_weight = check_non_negative_number(
+            classification_weight, "classification_weight"
+        )
         self.classification_weight = float(classification_weight)
         super().compile(d_optimizer, g_optimizer, loss, **kwargs)
 

@@ -37,6 +37,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gans import losses as gan_losses
+from keras_gans._checks import check_positive_integer, check_positive_integers
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.training import options as step_options
 from keras_gans.training import trainer
@@ -170,15 +171,10 @@ class GAN(SavesSeedState, keras.Model):
                 )
             latent_dim = tuple(input_shape[1:])
         latent_shape = (
-            (latent_dim,) if isinstance(latent_dim, int) else tuple(latent_dim)
+            check_positive_integers(latent_dim, "latent_dim")
+            if isinstance(latent_dim, (tuple, list))
+            else (check_positive_integer(latent_dim, "latent_dim"),)
         )
-        if not latent_shape or not all(
-            isinstance(d, int) and d > 0 for d in latent_shape
-        ):
-            raise ValueError(
-                "`latent_dim` should be a positive integer or a tuple of them. "
-                f"Received: `latent_dim={latent_dim}`."
-            )
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_shape[0] if len(latent_shape) == 1 else latent_shape
@@ -674,11 +670,7 @@ class GAN(SavesSeedState, keras.Model):
 
     def _sampling_source(self, num_images, seed):
         """Checks `num_images`; the `SeedGenerator` that `generate` draws from."""
-        if not isinstance(num_images, int) or num_images < 1:
-            raise ValueError(
-                "`num_images` should be a positive integer. "
-                f"Received: `num_images={num_images}`."
-            )
+        check_positive_integer(num_images, "num_images")
         return self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
 
     def _sampling_latents(self, num_images, truncation, source):

@@ -48,6 +48,7 @@ from keras import ops
 
 from keras_gans import losses as gan_losses
 from keras_gans import pyramid
+from keras_gans._checks import check_choice, check_positive_integer
 from keras_gans.architectures.lapgan import (
     lapgan_networks,
     lapgan_sampler,
@@ -134,11 +135,7 @@ class LaplacianGAN(SavesSeedState, keras.Model):
         self, generators, discriminators, interpolation="bilinear", seed=None, **kwargs
     ):
         super().__init__(**kwargs)
-        if interpolation not in pyramid.INTERPOLATIONS:
-            raise ValueError(
-                f"`interpolation` should be one of {pyramid.INTERPOLATIONS}. "
-                f"Received: `interpolation={interpolation!r}`."
-            )
+        check_choice(interpolation, "interpolation", pyramid.INTERPOLATIONS)
         generators, discriminators = list(generators), list(discriminators)
         if not generators or len(generators) != len(discriminators):
             raise ValueError(
@@ -456,15 +453,7 @@ class LaplacianGAN(SavesSeedState, keras.Model):
         Returns:
             A NumPy array `[num_images, size, size, channels]` in [-1, 1].
         """
-        if (
-            isinstance(num_images, bool)
-            or not isinstance(num_images, int)
-            or num_images < 1
-        ):
-            raise ValueError(
-                "`num_images` should be a positive integer. "
-                f"Received: `num_images={num_images}`."
-            )
+        num_images = check_positive_integer(num_images, "num_images")
         source = (
             self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
         )

@@ -48,6 +48,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gans._checks import (
+    check_integer,
+    check_non_negative_number,
+    check_positive_integer,
+)
 from keras_gans.architectures.progressive import (
     fade_real_images,
     growth_layer,
@@ -109,12 +114,9 @@ def growth_schedule(images_seen, num_levels, fade_in_images, stable_images):
     >>> [int(growth_schedule(n, 3, 100, 100)[0]) for n in (99, 100, 399, 10_000)]
     [0, 1, 2, 2]
     """
-    for argument, value in (
-        ("num_levels", num_levels),
-        ("fade_in_images", fade_in_images),
-        ("stable_images", stable_images),
-    ):
-        _check_positive_integer(argument, value)
+    num_levels = check_positive_integer(num_levels, "num_levels")
+    fade_in_images = check_positive_integer(fade_in_images, "fade_in_images")
+    stable_images = check_positive_integer(stable_images, "stable_images")
     images_seen = ops.cast(images_seen, "int64")
     cycle = fade_in_images + stable_images
     after_first = images_seen - stable_images
@@ -133,14 +135,6 @@ def growth_schedule(images_seen, num_levels, fade_in_images, stable_images):
         1.0,
     )
     return ops.cast(stage, "int32"), ops.cast(alpha, "float32")
-
-
-def _check_positive_integer(argument, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` should be a positive integer. "
-            f"Received: `{argument}={value!r}`."
-        )
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -196,17 +190,9 @@ class ProgressiveGAN(GAN):
         super().__init__(
             generator, discriminator, latent_dim=latent_dim, seed=seed, **kwargs
         )
-        _check_positive_integer("fade_in_images", fade_in_images)
-        _check_positive_integer("stable_images", stable_images)
-        if (
-            isinstance(drift_weight, bool)
-            or not isinstance(drift_weight, (int, float))
-            or drift_weight < 0
-        ):
-            raise ValueError(
-                "`drift_weight` should be a non-negative number. "
-                f"Received: `drift_weight={drift_weight!r}`."
-            )
+        fade_in_images = check_positive_integer(fade_in_images, "fade_in_images")
+        stable_images = check_positive_integer(stable_images, "stable_images")
+        drift_weight = check_non_negative_number(drift_weight, "drift_weight")
         output_shape = generator.output_shape
         if len(output_shape) != 4 or output_shape[1] != output_shape[2]:
             raise ValueError(
@@ -279,15 +265,7 @@ class ProgressiveGAN(GAN):
         Args:
             images_seen: A non-negative integer.
         """
-        if (
-            isinstance(images_seen, bool)
-            or not isinstance(images_seen, int)
-            or images_seen < 0
-        ):
-            raise ValueError(
-                "`images_seen` should be a non-negative integer. "
-                f"Received: `images_seen={images_seen!r}`."
-            )
+        images_seen = check_integer(images_seen, "images_seen", minimum=0)
         self.images_seen.assign(images_seen)
         self._apply_schedule()
 

@@ -31,11 +31,10 @@ Reference: Chen, Zhai, Ritter, Lucic & Houlsby 2019, "Self-Supervised GANs via
 Auxiliary Rotation Loss", https://arxiv.org/abs/1811.11212
 """
 
-import numbers
-
 import keras
 from keras import ops
 
+from keras_gans._checks import check_integer, check_non_negative_number
 from keras_gans.models.gan import GAN
 
 __all__ = [
@@ -86,13 +85,7 @@ def rotate_images(images, quarter_turns):
     >>> ops.convert_to_numpy(rotate_images(image, 1))[0, :, :, 0].tolist()
     [[1.0, 3.0], [0.0, 2.0]]
     """
-    if isinstance(quarter_turns, bool) or not isinstance(
-        quarter_turns, numbers.Integral
-    ):
-        raise ValueError(
-            "`quarter_turns` should be an integer. "
-            f"Received: `quarter_turns={quarter_turns!r}`."
-        )
+    quarter_turns = check_integer(quarter_turns, "quarter_turns", minimum=None)
     images = ops.convert_to_tensor(images)
     _check_square_images(images)
     quarter_turns = int(quarter_turns) % NUM_ROTATIONS
@@ -217,19 +210,6 @@ def with_rotation_head(discriminator, seed=None):
     )
 
 
-def _check_weight(argument, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not 0 <= value < float("inf")
-    ):
-        raise ValueError(
-            f"`{argument}` should be a non-negative number. "
-            f"Received: `{argument}={value!r}`."
-        )
-    return float(value)
-
-
 @keras.saving.register_keras_serializable(package="keras_gans")
 class SelfSupervisedGAN(GAN):
     """SS-GAN: a GAN whose discriminator also learns to predict image rotations.
@@ -299,11 +279,11 @@ class SelfSupervisedGAN(GAN):
                 `feature_matching`, `unrolled_steps` and `single_loss`, which raise
                 a ValueError.
         """
-        self.generator_rotation_weight = _check_weight(
-            "generator_rotation_weight", generator_rotation_weight
+        self.generator_rotation_weight = check_non_negative_number(
+            generator_rotation_weight, "generator_rotation_weight"
         )
-        self.discriminator_rotation_weight = _check_weight(
-            "discriminator_rotation_weight", discriminator_rotation_weight
+        self.discriminator_rotation_weight = check_non_negative_number(
+            discriminator_rotation_weight, "discriminator_rotation_weight"
         )
         super().compile(d_optimizer, g_optimizer, loss, **kwargs)
 

@@ -43,6 +43,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans import data
+from keras_gans._checks import check_integer, check_non_negative_number
 from keras_gans.architectures import semi_supervised as networks
 from keras_gans.data.labelled_subset import UNLABELLED
 from keras_gans.models._preset_fields import reject_unsupported_fields
@@ -286,15 +287,7 @@ class SemiSupervisedGAN(GAN):
         super().__init__(
             generator, discriminator, latent_dim=latent_dim, seed=seed, **kwargs
         )
-        if (
-            isinstance(num_classes, bool)
-            or not isinstance(num_classes, int)
-            or num_classes < 2
-        ):
-            raise ValueError(
-                "`num_classes` should be an integer >= 2. "
-                f"Received: `num_classes={num_classes!r}`."
-            )
+        num_classes = check_integer(num_classes, "num_classes", minimum=2)
         output_shape = getattr(discriminator, "output_shape", None)
         if isinstance(output_shape, list) or output_shape is None:
             raise ValueError(
@@ -349,15 +342,7 @@ class SemiSupervisedGAN(GAN):
                     f"`feature_layer` and `unsupervised_weight`; `{argument}` is not "
                     f"used. Received: `{argument}={kwargs[argument]!r}`."
                 )
-        if (
-            isinstance(unsupervised_weight, bool)
-            or not isinstance(unsupervised_weight, (int, float))
-            or unsupervised_weight < 0
-        ):
-            raise ValueError(
-                "`unsupervised_weight` should be a number >= 0. "
-                f"Received: `unsupervised_weight={unsupervised_weight!r}`."
-            )
+        check_non_negative_number(unsupervised_weight, "unsupervised_weight")
         keras.Model.compile(self, **kwargs)
         self.players = trainer.Players()
         self.d_optimizer = self.players.add(

@@ -19,6 +19,7 @@ Reference: Yazıcı et al. 2018, https://arxiv.org/abs/1806.04498; Karras et al.
 import keras
 from keras import ops
 
+from keras_gans._checks import check_positive_number, check_rate
 from keras_gans.training.component import StepComponent
 
 __all__ = ["GeneratorEMA", "copy_model"]
@@ -54,19 +55,10 @@ class GeneratorEMA(StepComponent):
                 "Give exactly one of `decay` and `half_life_images`. Received: "
                 f"`decay={decay!r}`, `half_life_images={half_life_images!r}`."
             )
-        if decay is not None and (
-            not isinstance(decay, (int, float)) or not 0 <= decay < 1
-        ):
-            raise ValueError(
-                f"`decay` should be a number in [0, 1). Received: `decay={decay!r}`."
-            )
-        if half_life_images is not None and (
-            not isinstance(half_life_images, (int, float)) or half_life_images <= 0
-        ):
-            raise ValueError(
-                "`half_life_images` should be a positive number. "
-                f"Received: `half_life_images={half_life_images!r}`."
-            )
+        if decay is not None:
+            check_rate(decay, "decay")
+        if half_life_images is not None:
+            check_positive_number(half_life_images, "half_life_images")
         self.decay = None if decay is None else float(decay)
         self.half_life_images = (
             None if half_life_images is None else float(half_life_images)

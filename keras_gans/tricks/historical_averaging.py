@@ -17,6 +17,7 @@ Reference: Salimans et al. 2016, section 3.3, https://arxiv.org/abs/1606.03498
 import keras
 from keras import ops
 
+from keras_gans._checks import check_positive_number
 from keras_gans.training.component import StepComponent
 
 __all__ = ["HistoricalAveraging", "ParameterAverage"]
@@ -51,10 +52,7 @@ class HistoricalAveraging(StepComponent):
     arguments = {"historical_averaging": None}
 
     def __init__(self, weight=1e-3, players=PLAYERS):
-        if not isinstance(weight, (int, float)) or weight <= 0:
-            raise ValueError(
-                f"`weight` should be a positive number. Received: `weight={weight!r}`."
-            )
+        check_positive_number(weight, "weight")
         players = (players,) if isinstance(players, str) else tuple(players)
         if not players or any(player not in PLAYERS for player in players):
             raise ValueError(

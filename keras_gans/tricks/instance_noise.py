@@ -17,6 +17,12 @@ Arjovsky & Bottou 2017, https://arxiv.org/abs/1701.04862
 import keras
 from keras import ops
 
+from keras_gans._checks import (
+    check_choice,
+    check_positive_integer,
+    check_positive_number,
+    check_rate,
+)
 from keras_gans.training import trainer
 from keras_gans.training.component import StepComponent
 
@@ -55,26 +61,10 @@ class InstanceNoise(StepComponent):
         schedule="linear",
         final_fraction=0.01,
     ):
-        if not isinstance(initial_stddev, (int, float)) or initial_stddev <= 0:
-            raise ValueError(
-                "`initial_stddev` should be a positive number. "
-                f"Received: `initial_stddev={initial_stddev!r}`."
-            )
-        if not isinstance(decay_steps, int) or decay_steps < 1:
-            raise ValueError(
-                "`decay_steps` should be a positive integer. "
-                f"Received: `decay_steps={decay_steps!r}`."
-            )
-        if schedule not in SCHEDULES:
-            raise ValueError(
-                f"`schedule` should be one of {SCHEDULES}. "
-                f"Received: `schedule={schedule!r}`."
-            )
-        if not isinstance(final_fraction, (int, float)) or not 0 < final_fraction < 1:
-            raise ValueError(
-                "`final_fraction` should be a number in (0, 1). "
-                f"Received: `final_fraction={final_fraction!r}`."
-            )
+        initial_stddev = check_positive_number(initial_stddev, "initial_stddev")
+        decay_steps = check_positive_integer(decay_steps, "decay_steps")
+        schedule = check_choice(schedule, "schedule", SCHEDULES)
+        final_fraction = check_rate(final_fraction, "final_fraction", include_low=False)
         self.initial_stddev = float(initial_stddev)
         self.decay_steps = decay_steps
         self.schedule = schedule

@@ -21,6 +21,7 @@ import keras
 from keras import ops
 
 from keras_gans import losses as gan_losses
+from keras_gans._checks import check_rate
 from keras_gans.training import trainer
 from keras_gans.training.component import StepComponent
 
@@ -75,14 +76,7 @@ class LabelSmoothing(StepComponent):
     def __init__(self, real_target=0.9, fake_target=0.0, flip_probability=0.0):
         self.real_target = _target_range("real_target", real_target)
         self.fake_target = _target_range("fake_target", fake_target)
-        if (
-            not isinstance(flip_probability, (int, float))
-            or not 0.0 <= flip_probability <= 1.0
-        ):
-            raise ValueError(
-                "`flip_probability` should be a number in [0, 1]. "
-                f"Received: `flip_probability={flip_probability!r}`."
-            )
+        check_rate(flip_probability, "flip_probability", include_high=True)
         self.flip_probability = float(flip_probability)
 
     def _draw(self, target, batch_size, seed):

@@ -24,6 +24,7 @@ al. 2017, https://arxiv.org/abs/1705.10461
 import keras
 from keras import ops
 
+from keras_gans._checks import check_positive_number
 from keras_gans.training.component import StepComponent
 
 __all__ = ["SingleLoss", "single_loss", "single_loss_objective"]
@@ -113,7 +114,9 @@ class SingleLoss(StepComponent):
     }
 
     def __init__(self, generator_weight=1.0):
-        self.generator_weight = float(generator_weight)
+        self.generator_weight = check_positive_number(
+            generator_weight, "generator_loss_weight"
+        )
 
     @classmethod
     def from_arguments(cls, single_loss=False, generator_loss_weight=1.0):

@@ -24,7 +24,7 @@ Reference: Metz et al. 2017, https://arxiv.org/abs/1611.02163
 import keras
 from keras import ops
 
-from keras_gans._checks import check_integer
+from keras_gans._checks import check_bool, check_integer, check_positive_number
 from keras_gans.training import trainer
 from keras_gans.training.component import StepComponent
 from keras_gans.training.context import substituted_variables
@@ -118,8 +118,10 @@ class Unrolled(StepComponent):
 
     def __init__(self, steps, learning_rate=DEFAULT_LEARNING_RATE, first_order=False):
         self.steps = check_integer(steps, "unrolled_steps", minimum=1)
-        self.learning_rate = float(learning_rate)
-        self.first_order = bool(first_order)
+        self.learning_rate = check_positive_number(
+            learning_rate, "unrolled_learning_rate"
+        )
+        self.first_order = check_bool(first_order, "unrolled_first_order")
 
     @classmethod
     def from_arguments(

@@ -46,6 +46,19 @@ def test_check_integer_allow_none():
         check_integer(None, "seed")
 
 
+def test_check_integer_without_a_minimum_accepts_any_integer():
+    assert check_integer(-3, "quarter_turns", minimum=None) == -3
+    assert type(check_integer(np.int8(5), "quarter_turns", minimum=None)) is int
+    for value in (True, 1.5, "1", None):
+        with _raises(
+            "`quarter_turns` should be an integer. "
+            f"Received: `quarter_turns={value!r}`."
+        ):
+            check_integer(value, "quarter_turns", minimum=None)
+    with _raises("`offset` should be an integer or None. Received: `offset=0.5`."):
+        check_integer(0.5, "offset", minimum=None, allow_none=True)
+
+
 def test_check_positive_integer():
     assert check_positive_integer(1, "width") == 1
     assert type(check_positive_integer(np.int32(4), "width")) is int
