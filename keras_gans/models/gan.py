@@ -470,6 +470,14 @@ class GAN(SavesSeedState, keras.Model):
             images = component.discriminator_input(images, self)
         return images
 
+    def _generated_input(self, real_images):
+        """`(fake_input, generated_labels)`: as many generated images as
+        `real_images`, as D sees them."""
+        generated_images, generated_labels = self._generate_batch(
+            ops.shape(real_images)[0]
+        )
+        return self._discriminator_input(generated_images), generated_labels
+
     def _terms(self, context, player, real_input, fake_input, labels):
         """The sum of the components' loss terms for `player`."""
         return sum(
@@ -491,6 +499,8 @@ class GAN(SavesSeedState, keras.Model):
         generated_images, generated_labels = self._generate_batch(
             ops.shape(real_images)[0]
         )
+        # The draws in this order: latents, then D's view of the real batch, then of
+        # the generated one (instance noise draws for each).
         real_input = self._discriminator_input(real_images)
         fake_input = self._discriminator_input(generated_images)
         labels = (real_labels, generated_labels)
@@ -525,10 +535,7 @@ class GAN(SavesSeedState, keras.Model):
         real_input = self._discriminator_input(real_images)
 
         def loss():
-            generated_images, generated_labels = self._generate_batch(
-                ops.shape(real_images)[0]
-            )
-            fake_input = self._discriminator_input(generated_images)
+            fake_input, generated_labels = self._generated_input(real_images)
             labels = (real_labels, generated_labels)
             g_loss, fake_auxiliary = self._generator_loss(
                 context, real_input, fake_input, labels
@@ -554,10 +561,7 @@ class GAN(SavesSeedState, keras.Model):
         real_input = self._discriminator_input(real_images)
 
         def loss():
-            generated_images, generated_labels = self._generate_batch(
-                ops.shape(real_images)[0]
-            )
-            fake_input = self._discriminator_input(generated_images)
+            fake_input, generated_labels = self._generated_input(real_images)
             stopped_fake_input = ops.stop_gradient(fake_input)
             real_logits, _ = context.discriminate(real_input, real_labels)
             real_logits = _checked_logits(real_logits, real_input)
