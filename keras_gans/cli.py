@@ -67,125 +67,35 @@ def _positive_float(value):
     return number
 
 
-def _add_technique_flags(train):
-    """Flags for the preset fields that switch techniques on and size the networks."""
-    from keras_gans import penalties
+# How a technique flag's value is read (`keras_gans.presets.Flag.type`).
+_FLAG_TYPES = {
+    "int": int,
+    "float": float,
+    "positive_int": _positive_int,
+    "positive_float": _positive_float,
+    "probability": _probability,
+}
 
+
+def _add_technique_flags(train):
+    """One flag per `Preset` field marked with a `keras_gans.presets.Flag` (the
+    fields that switch techniques on and size the networks); its default None
+    keeps the preset's value."""
     group = train.add_argument_group(
         "techniques", "override the preset's networks, optimizers, penalties and tricks"
     )
-    group.add_argument(
-        "--penalty",
-        action="append",
-        dest="penalties",
-        choices=penalties.names(),
-        help="add a penalty (repeatable): " + ", ".join(penalties.names()),
-    )
-    group.add_argument(
-        "--discriminator-steps", type=_positive_int, help="D steps per G step (T12)"
-    )
-    group.add_argument(
-        "--label-smoothing", type=_probability, help="real label target, e.g. 0.9 (T4)"
-    )
-    group.add_argument(
-        "--instance-noise",
-        type=_positive_float,
-        help="initial stddev of instance noise, annealed to 0 over the run (T9)",
-    )
-    group.add_argument(
-        "--feature-matching",
-        action="store_true",
-        default=None,
-        help="G matches D's last hidden features (T1)",
-    )
-    group.add_argument(
-        "--historical-averaging", type=_positive_float, help="weight lambda (T3)"
-    )
-    group.add_argument(
-        "--ema",
-        dest="generator_ema",
-        type=_probability,
-        help="EMA generator decay (T13)",
-    )
-    group.add_argument(
-        "--unrolled-steps", type=int, help="look-ahead D steps for G's loss (T15)"
-    )
-    group.add_argument("--packing", type=_positive_int, help="PacGAN degree (T16)")
-    group.add_argument(
-        "--single-loss",
-        action="store_true",
-        default=None,
-        help="one optimizer, one stop_gradient loss (T14)",
-    )
-    group.add_argument(
-        "--optimizer", choices=["adam", "rmsprop"], help="optimizer of both players"
-    )
-    group.add_argument(
-        "--d-lr", dest="d_learning_rate", type=_positive_float, help="D learning rate"
-    )
-    group.add_argument(
-        "--g-lr",
-        dest="g_learning_rate",
-        type=_positive_float,
-        help="G learning rate (a different one from D's is TTUR, T11)",
-    )
-    group.add_argument(
-        "--width",
-        type=_positive_int,
-        help="the networks' width (base number of filters or units; the presets "
-        "say which value is the paper's)",
-    )
-    group.add_argument(
-        "--d-normalization",
-        dest="discriminator_normalization",
-        choices=["batch", "layer", "spectral", "none"],
-    )
-    group.add_argument(
-        "--minibatch-kernels",
-        type=int,
-        help="minibatch discrimination kernels in D (Y1; 0 disables)",
-    )
-    group.add_argument(
-        "--g-normalization",
-        dest="generator_normalization",
-        choices=["batch", "virtual_batch"],
-    )
-    group.add_argument(
-        "--g-dropout",
-        dest="generator_dropout",
-        type=float,
-        help="dropout kept on at inference in G (T10)",
-    )
-    group.add_argument(
-        "--g-noise-injection",
-        dest="generator_noise_injection",
-        action="store_true",
-        default=None,
-        help="StyleGAN noise inputs after each G block (T10)",
-    )
-
-
-TECHNIQUE_FIELDS = (
-    "penalties",
-    "discriminator_steps",
-    "label_smoothing",
-    "instance_noise",
-    "feature_matching",
-    "historical_averaging",
-    "generator_ema",
-    "unrolled_steps",
-    "packing",
-    "single_loss",
-    "optimizer",
-    "d_learning_rate",
-    "g_learning_rate",
-    "width",
-    "discriminator_normalization",
-    "minibatch_kernels",
-    "generator_normalization",
-    "generator_dropout",
-    "generator_noise_injection",
-)
+    for field_name, flag in presets.technique_flags().items():
+        options = {"dest": field_name, "help": flag.help}
+        if flag.switch:
+            options.update(action="store_true", default=None)
+        else:
+            if flag.repeatable:
+                options["action"] = "append"
+            if flag.type is not None:
+                options["type"] = _FLAG_TYPES[flag.type]
+            if flag.choices is not None:
+                options["choices"] = list(flag.choices)
+        group.add_argument(flag.name, **options)
 
 
 def build_parser():
@@ -319,7 +229,7 @@ def main(argv=None):
                 overwrite=arguments.overwrite,
                 **{
                     field: getattr(arguments, field)
-                    for field in TECHNIQUE_FIELDS
+                    for field in presets.technique_flags()
                     if getattr(arguments, field) is not None
                 },
             )

@@ -7,42 +7,61 @@ fields). Every preset's default data is offline.
 
 import dataclasses
 
-import keras
-
-from keras_gans import architectures
+from keras_gans import families
 from keras_gans import losses as gan_losses
+from keras_gans import penalties as gan_penalties
 from keras_gans.architectures import biggan, dcgan, resnet
-from keras_gans.architectures.categorical import (
-    categorical_discriminator,
-    categorical_generator,
-)
-from keras_gans.architectures.conditional_dcgan import (
-    conditional_dcgan_discriminator,
-    conditional_dcgan_generator,
-)
-from keras_gans.architectures.progressive import num_growth_levels
-from keras_gans.models import (
-    GAN,
-    ConditionalGAN,
-    coarse_to_refine,
-    laplacian_gan,
-    progressive_gan,
-    semi_supervised_gan,
-)
-from keras_gans.models.self_supervised_gan import (
-    SelfSupervisedGAN,
-    with_rotation_head,
-)
-from keras_gans.tricks import InstanceNoise
 
 __all__ = [
     "DEFAULT_PRESET",
     "PRESETS",
+    "Flag",
     "Preset",
     "build_gan",
     "check",
     "get",
+    "technique_flags",
 ]
+
+FLAG = "flag"  # The `dataclasses.field` metadata key of a command-line flag.
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    """How a `Preset` field is set on the command line (`python -m keras_gans
+    train`, the "techniques" group); the flag's value overrides the preset's.
+
+    Args:
+        name: The flag, e.g. "--d-lr".
+        help: Its help text (None: none).
+        type: How the value is read: "int", "float", "positive_int",
+            "positive_float" or "probability" (a number in [0, 1]); None: a string.
+        choices: The values it accepts (None: any).
+        switch: A flag without a value that sets the field to True.
+        repeatable: Each use adds one value to the field's tuple.
+    """
+
+    name: str
+    help: str | None = None
+    type: str | None = None
+    choices: tuple | None = None
+    switch: bool = False
+    repeatable: bool = False
+
+
+def _flag(default, name, **flag):
+    """A `Preset` field with `default` that the command line sets with `name`."""
+    return dataclasses.field(default=default, metadata={FLAG: Flag(name, **flag)})
+
+
+def technique_flags():
+    """`{field name: Flag}` of the `Preset` fields the command line sets, in field
+    order."""
+    return {
+        field.name: field.metadata[FLAG]
+        for field in dataclasses.fields(Preset)
+        if FLAG in field.metadata
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,33 +80,114 @@ class Preset:
     # "dcgan", "mlp", "conditional-dcgan", "resnet" (A2), "sagan" (A3), "biggan" (A4),
     # "categorical" (T21: Gumbel-softmax MLP G over one-hot sequences);
     # "semi-supervised" (T6) is set by `labels_per_class`; "lapgan" (A5),
-    # "progressive" (A6) and "coarse-to-refine" (A8) build their own models.
+    # "progressive" (A6) and "coarse-to-refine" (A8) build their own models
+    # (keras_gans.families says which fields select which model family).
     architecture: str = "dcgan"
     latent_dim: int = 100
-    width: int = 64  # DCGAN: filters of the widest-resolution layer; MLP: hidden units.
+    # DCGAN: filters of the widest-resolution layer; MLP: hidden units.
+    width: int = _flag(
+        64,
+        "--width",
+        type="positive_int",
+        help="the networks' width (base number of filters or units; the presets "
+        "say which value is the paper's)",
+    )
     loss: str = "non_saturating"
-    optimizer: str = "adam"  # "adam" or "rmsprop".
-    d_learning_rate: float = 2e-4
-    g_learning_rate: float = 2e-4  # A different value from D's is TTUR (T11).
+    optimizer: str = _flag(
+        "adam",
+        "--optimizer",
+        choices=("adam", "rmsprop"),
+        help="optimizer of both players",
+    )
+    d_learning_rate: float = _flag(
+        2e-4, "--d-lr", type="positive_float", help="D learning rate"
+    )
+    # A different value from D's is TTUR (T11).
+    g_learning_rate: float = _flag(
+        2e-4,
+        "--g-lr",
+        type="positive_float",
+        help="G learning rate (a different one from D's is TTUR, T11)",
+    )
     beta_1: float = 0.5
     beta_2: float = 0.999
     epochs: int = 25
     batch_size: int = 64  # Images per discriminator step.
-    discriminator_normalization: str = "batch"  # "batch", "layer", "spectral", "none"
-    minibatch_kernels: int = 0  # Minibatch discrimination kernels in D (Y1).
-    generator_normalization: str = "batch"  # "batch" or "virtual_batch" (Y3).
-    generator_dropout: float = 0.0  # Dropout kept on at inference in G (T10).
-    generator_noise_injection: bool = False  # StyleGAN noise inputs in G (T10).
-    penalties: tuple = ()  # Names from keras_gans.penalties (P1-P7).
-    discriminator_steps: int = 1  # T12
-    label_smoothing: float | None = None  # Real target (T4).
-    instance_noise: float | None = None  # Initial stddev, annealed to 0 over the run.
-    feature_matching: bool = False  # T1
-    historical_averaging: float | None = None  # λ (T3)
-    generator_ema: float | None = None  # Decay β (T13)
-    unrolled_steps: int = 0  # T15
-    packing: int = 1  # T16
-    single_loss: bool = False  # T14
+    discriminator_normalization: str = _flag(
+        "batch", "--d-normalization", choices=("batch", "layer", "spectral", "none")
+    )
+    # Minibatch discrimination kernels in D (Y1).
+    minibatch_kernels: int = _flag(
+        0,
+        "--minibatch-kernels",
+        type="int",
+        help="minibatch discrimination kernels in D (Y1; 0 disables)",
+    )
+    # "batch" or "virtual_batch" (Y3).
+    generator_normalization: str = _flag(
+        "batch", "--g-normalization", choices=("batch", "virtual_batch")
+    )
+    # Dropout kept on at inference in G (T10).
+    generator_dropout: float = _flag(
+        0.0, "--g-dropout", type="float", help="dropout kept on at inference in G (T10)"
+    )
+    # StyleGAN noise inputs in G (T10).
+    generator_noise_injection: bool = _flag(
+        False,
+        "--g-noise-injection",
+        switch=True,
+        help="StyleGAN noise inputs after each G block (T10)",
+    )
+    # Names from keras_gans.penalties (P1-P7).
+    penalties: tuple = _flag(
+        (),
+        "--penalty",
+        repeatable=True,
+        choices=tuple(gan_penalties.names()),
+        help="add a penalty (repeatable): " + ", ".join(gan_penalties.names()),
+    )
+    discriminator_steps: int = _flag(
+        1, "--discriminator-steps", type="positive_int", help="D steps per G step (T12)"
+    )
+    # Real target (T4).
+    label_smoothing: float | None = _flag(
+        None,
+        "--label-smoothing",
+        type="probability",
+        help="real label target, e.g. 0.9 (T4)",
+    )
+    # Initial stddev, annealed to 0 over the run.
+    instance_noise: float | None = _flag(
+        None,
+        "--instance-noise",
+        type="positive_float",
+        help="initial stddev of instance noise, annealed to 0 over the run (T9)",
+    )
+    feature_matching: bool = _flag(
+        False,
+        "--feature-matching",
+        switch=True,
+        help="G matches D's last hidden features (T1)",
+    )
+    historical_averaging: float | None = _flag(
+        None, "--historical-averaging", type="positive_float", help="weight lambda (T3)"
+    )
+    # Decay β (T13)
+    generator_ema: float | None = _flag(
+        None, "--ema", type="probability", help="EMA generator decay (T13)"
+    )
+    unrolled_steps: int = _flag(
+        0, "--unrolled-steps", type="int", help="look-ahead D steps for G's loss (T15)"
+    )
+    packing: int = _flag(
+        1, "--packing", type="positive_int", help="PacGAN degree (T16)"
+    )
+    single_loss: bool = _flag(
+        False,
+        "--single-loss",
+        switch=True,
+        help="one optimizer, one stop_gradient loss (T14)",
+    )
     num_classes: int | None = None  # A ConditionalGAN on (images, labels) (T18).
     auxiliary_classifier: bool = False  # AC-GAN's class head in D (T18).
     truncation: float | None = None  # Sample grids from latents |z| <= this (T17).
@@ -542,159 +642,6 @@ def get(name):
     return PRESETS[name]
 
 
-def _optimizer(learning_rate, preset):
-    if preset.optimizer == "adam":
-        return keras.optimizers.Adam(
-            learning_rate, beta_1=preset.beta_1, beta_2=preset.beta_2
-        )
-    if preset.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
-    raise ValueError(
-        f"Unknown optimizer {preset.optimizer!r}. Expected 'adam' or 'rmsprop'."
-    )
-
-
-# The ResNet families (A2-A4): (generator builder, discriminator builder), each
-# class-conditional with `num_classes` (conditional BN in G, projection D).
-_RESIDUAL_BUILDERS = {
-    "resnet": (architectures.resnet_generator, architectures.resnet_discriminator),
-    "sagan": (architectures.sagan_generator, architectures.sagan_discriminator),
-    "biggan": (architectures.biggan_generator, architectures.biggan_discriminator),
-}
-
-
-def _networks(preset, sample_shape, seed):
-    """(generator, discriminator) for `preset` and samples of `sample_shape`."""
-    *spatial, channels = sample_shape
-    if preset.architecture == "dcgan":
-        if len(sample_shape) != 3 or spatial[0] != spatial[1]:
-            raise ValueError(
-                f"The DCGAN architecture needs square images [size, size, channels]. "
-                f"Received samples of shape {sample_shape} "
-                f"(dataset {preset.dataset!r})."
-            )
-        generator = architectures.dcgan_generator(
-            spatial[0],
-            channels,
-            latent_dim=preset.latent_dim,
-            width=preset.width,
-            normalization=preset.generator_normalization,
-            reference_size=preset.batch_size,
-            dropout_rate=preset.generator_dropout,
-            noise_injection=preset.generator_noise_injection,
-            seed=seed,
-        )
-        discriminator = architectures.dcgan_discriminator(
-            spatial[0],
-            channels * preset.packing,
-            width=preset.width,
-            normalization=preset.discriminator_normalization,
-            minibatch_kernels=preset.minibatch_kernels,
-            seed=seed,
-        )
-        return generator, discriminator
-    if preset.architecture == "mlp":
-        is_image = len(sample_shape) == 3
-        generator = architectures.mlp_generator(
-            preset.latent_dim,
-            sample_shape,
-            hidden_units=(preset.width, preset.width),
-            output_activation="tanh" if is_image else None,
-            seed=seed,
-        )
-        discriminator = architectures.mlp_discriminator(
-            (*spatial, channels * preset.packing),
-            hidden_units=(preset.width,),
-            seed=seed,
-        )
-        return generator, discriminator
-    if preset.architecture == "categorical":
-        if len(sample_shape) != 2:
-            raise ValueError(
-                "The categorical architecture needs sequences [length, num_classes] "
-                f"(e.g. dataset 'markov'). Received samples of shape {sample_shape} "
-                f"(dataset {preset.dataset!r})."
-            )
-        length, num_classes = sample_shape
-        generator = categorical_generator(
-            preset.latent_dim,
-            length,
-            num_classes,
-            hidden_units=(preset.width, preset.width),
-            temperature=preset.gumbel_temperature,
-            hard=preset.gumbel_hard,
-            seed=seed,
-        )
-        discriminator = categorical_discriminator(
-            length,
-            num_classes * preset.packing,
-            hidden_units=(preset.width,),
-            seed=seed,
-        )
-        return generator, discriminator
-    if preset.architecture == "conditional-dcgan":
-        if preset.num_classes is None or len(sample_shape) != 3:
-            raise ValueError(
-                "The conditional-dcgan architecture needs `num_classes` and images. "
-                f"Received: `num_classes={preset.num_classes}`, samples of shape "
-                f"{sample_shape}."
-            )
-        generator = conditional_dcgan_generator(
-            spatial[0],
-            channels,
-            num_classes=preset.num_classes,
-            latent_dim=preset.latent_dim,
-            width=preset.width,
-            seed=seed,
-        )
-        discriminator = conditional_dcgan_discriminator(
-            spatial[0],
-            channels,
-            num_classes=preset.num_classes,
-            width=preset.width,
-            auxiliary_classifier=preset.auxiliary_classifier,
-            normalization=preset.discriminator_normalization,
-            seed=seed,
-        )
-        return generator, discriminator
-    if preset.architecture in _RESIDUAL_BUILDERS:
-        build_generator, build_discriminator = _RESIDUAL_BUILDERS[preset.architecture]
-        generator = build_generator(
-            spatial[0],
-            channels,
-            latent_dim=preset.latent_dim,
-            width=preset.width,
-            num_classes=preset.num_classes,
-            seed=seed,
-        )
-        discriminator = build_discriminator(
-            spatial[0],
-            channels,
-            width=preset.width,
-            num_classes=preset.num_classes,
-            seed=seed,
-        )
-        return generator, discriminator
-    raise ValueError(
-        f"Unknown architecture {preset.architecture!r}. Expected one of 'dcgan', "
-        f"'mlp', 'categorical', 'conditional-dcgan', "
-        f"{', '.join(map(repr, _RESIDUAL_BUILDERS))}."
-    )
-
-
-_FAMILY_BUILDERS = {
-    "semi-supervised": semi_supervised_gan.build_semi_supervised_gan,
-    "lapgan": laplacian_gan.build_laplacian_gan,
-    "coarse-to-refine": coarse_to_refine.build_coarse_to_refine_gan,
-    "progressive": progressive_gan.build_progressive_gan,
-}
-# What each family builder checks of a preset's fields before it builds anything.
-_FAMILY_CHECKS = {
-    "semi-supervised": semi_supervised_gan.check_preset,
-    "lapgan": laplacian_gan.check_preset,
-    "coarse-to-refine": coarse_to_refine.check_preset,
-    "progressive": progressive_gan.check_preset,
-}
 # The image sizes the fixed-layout architectures build.
 _SUPPORTED_IMAGE_SIZES = {
     "dcgan": dcgan.SUPPORTED_IMAGE_SIZES,
@@ -708,12 +655,6 @@ _SUPPORTED_IMAGE_SIZES = {
 MIN_BATCH_SIZE = 2
 
 
-def _family(preset):
-    """The family builder's name for a preset that has one, else None."""
-    family = "semi-supervised" if preset.labels_per_class else preset.architecture
-    return family if family in _FAMILY_BUILDERS else None
-
-
 def _check_image_size(preset):
     if preset.image_size is None:
         return
@@ -724,8 +665,6 @@ def _check_image_size(preset):
             f"builds images of size {', '.join(map(str, supported))}. Received: "
             f"`image_size={preset.image_size}` (command line: --image-size)."
         )
-    if preset.architecture == "progressive":
-        num_growth_levels(preset.image_size)
 
 
 def check(preset):
@@ -733,9 +672,10 @@ def check(preset):
     alone, without loading data or building networks.
 
     Checks the loss name, the batch size, the image size against what the
-    architecture builds, and the options against the model's own checks
-    (`GAN.check_options` of the model class, or a family builder's field check),
-    so that `keras_gans.training_run.train` fails before it loads anything.
+    architecture builds, and the options against the model family's own check
+    (`keras_gans.families`: `GAN.check_options` of the model class, or a family
+    builder's field check), so that `keras_gans.training_run.train` fails before it
+    loads anything.
     """
     gan_losses.get(preset.loss)
     if preset.batch_size < MIN_BATCH_SIZE:
@@ -746,32 +686,13 @@ def check(preset):
             f"`batch_size={preset.batch_size}` (command line: --batch-size)."
         )
     _check_image_size(preset)
-    family = _family(preset)
-    if family is not None:
-        _FAMILY_CHECKS[family](preset)
-        return
-    if preset.self_supervised:
-        model_class, model_arguments = SelfSupervisedGAN, {}
-    elif preset.num_classes is None:
-        model_class, model_arguments = GAN, {}
-    else:
-        model_class = ConditionalGAN
-        model_arguments = {"auxiliary_classifier": preset.auxiliary_classifier}
-    model_class.check_options(
-        loss=preset.loss,
-        penalties=preset.penalties,
-        discriminator_steps=preset.discriminator_steps,
-        label_smoothing=preset.label_smoothing,
-        feature_matching=preset.feature_matching,
-        unrolled_steps=preset.unrolled_steps,
-        packing=preset.packing,
-        single_loss=preset.single_loss,
-        **model_arguments,
-    )
+    families.for_preset(preset).check(preset)
 
 
 def build_gan(preset, sample_shape, seed=None, total_steps=None):
-    """A compiled `GAN` for `preset` and data samples of shape `sample_shape`.
+    """A compiled model for `preset` and data samples of shape `sample_shape`,
+    built by the preset's model family (`keras_gans.families.for_preset`): a
+    `GAN`, or the family's own model (LAPGAN, progressive, inpainting, ...).
 
     Args:
         preset: A `Preset`.
@@ -782,77 +703,6 @@ def build_gan(preset, sample_shape, seed=None, total_steps=None):
     """
     sample_shape = tuple(sample_shape)
     check(preset)
-    # The families that build their own model, loss and networks: T6 (set by
-    # `labels_per_class`), A5 (one GAN per pyramid level), A8 (inpainting in two
-    # stages) and A6 (grows over `total_steps`).
-    family = _family(preset)
-    if family is not None:
-        arguments = {
-            "d_optimizer": _optimizer(preset.d_learning_rate, preset),
-            "g_optimizer": _optimizer(preset.g_learning_rate, preset),
-        }
-        if family == "progressive":
-            arguments["total_steps"] = total_steps
-        return _FAMILY_BUILDERS[family](preset, sample_shape, seed=seed, **arguments)
-    if preset.auxiliary_classifier and preset.architecture != "conditional-dcgan":
-        raise ValueError(
-            "`auxiliary_classifier` needs the 'conditional-dcgan' architecture. "
-            f"Received: `architecture={preset.architecture!r}`."
-        )
-    if preset.self_supervised and preset.num_classes is not None:
-        raise ValueError(
-            "`self_supervised` (SS-GAN) is an unconditional GAN. Received: "
-            f"`num_classes={preset.num_classes}`."
-        )
-    generator, discriminator = _networks(preset, sample_shape, seed)
-    if preset.self_supervised:  # T23: D gets the rotation head.
-        gan = SelfSupervisedGAN(
-            generator,
-            with_rotation_head(discriminator, seed=seed),
-            latent_dim=preset.latent_dim,
-            seed=seed,
-        )
-    elif preset.num_classes is None:
-        gan = GAN(generator, discriminator, latent_dim=preset.latent_dim, seed=seed)
-    else:
-        gan = ConditionalGAN(
-            generator,
-            discriminator,
-            num_classes=preset.num_classes,
-            latent_dim=preset.latent_dim,
-            seed=seed,
-            auxiliary_classifier=preset.auxiliary_classifier,
-        )
-    options = {
-        "loss": preset.loss,
-        "penalties": list(preset.penalties),
-        "label_smoothing": preset.label_smoothing,
-        "feature_matching": preset.feature_matching,
-        "historical_averaging": preset.historical_averaging,
-        "generator_ema": preset.generator_ema,
-        "discriminator_steps": preset.discriminator_steps,
-        "unrolled_steps": preset.unrolled_steps,
-        "packing": preset.packing,
-    }
-    if preset.instance_noise is not None:
-        if total_steps is None:
-            raise ValueError(
-                "Instance noise anneals over the run: pass `total_steps`. "
-                f"Received: `total_steps=None` for preset {preset.name!r}."
-            )
-        options["instance_noise"] = InstanceNoise(
-            initial_stddev=preset.instance_noise, decay_steps=total_steps
-        )
-    if preset.single_loss:
-        gan.compile(
-            optimizer=_optimizer(preset.d_learning_rate, preset),
-            single_loss=True,
-            **options,
-        )
-    else:
-        gan.compile(
-            d_optimizer=_optimizer(preset.d_learning_rate, preset),
-            g_optimizer=_optimizer(preset.g_learning_rate, preset),
-            **options,
-        )
-    return gan
+    return families.for_preset(preset).build(
+        preset, sample_shape, seed=seed, total_steps=total_steps
+    )

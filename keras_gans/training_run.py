@@ -58,28 +58,22 @@ import os
 import sys
 
 import keras
-import numpy as np
 import tensorflow as tf
-from keras import ops
 
-from keras_gans import architectures, data, plotting, presets, pseudo_labels, run_folder
 from keras_gans import callbacks as gan_callbacks
+from keras_gans import data, families, presets, run_folder
 from keras_gans._checks import check_integer
-from keras_gans._files import load_model_file, prepare_output_file
+from keras_gans._files import prepare_output_file
 from keras_gans.callbacks.non_finite_loss import check_finite_weights
 from keras_gans.data.builtin import MIXTURES
-from keras_gans.data.labelled_subset import semi_supervised_dataset
-from keras_gans.latent import truncated_normal
+from keras_gans.families import load_generator
 
 __all__ = ["load_generator", "sample", "train"]
 
-NUM_SAMPLE_LATENTS = 64  # Samples in every grid (an 8x8 grid).
-SAMPLE_LATENT_SEED_OFFSET = 10_007  # The grid's latents differ from the training draws.
 NUM_CHECKPOINTS_KEPT = 3  # The newest checkpoints left in checkpoints/.
 # Backups (backup/) and checkpoints (checkpoints/epoch_NNN.keras) are written about
 # this many times per run, plus the first and the last epoch.
 CHECKPOINTS_PER_RUN = 10
-NUM_REFERENCE_POINTS = 2_500  # Real points under the 2-D scatter plots (M5's count).
 # Evaluation during the run (built-in datasets): FID (digits classifier features for
 # digits, the points for the mixtures) and mode coverage (M5 / M6) against the
 # held-out test split, about EVALUATIONS_PER_RUN times plus the first and last epoch.
@@ -91,121 +85,11 @@ PICTURES_PER_RUN = 10
 NUM_EVALUATION_IMAGES = 1_000  # generated images per evaluation
 NUM_EVALUATION_POINTS = 2_500  # generated 2-D points per evaluation (M5's count)
 EVALUATION_SEED_OFFSET = 20_011  # Evaluation latents differ from the grid's.
-# A conditional preset's grid: one class per row (at most this many classes), the
-# same latents down the columns.
-MAX_GRID_CLASSES = 16
-GRID_COLUMNS = 8
-# An inpainting run's grid: this many held-out images, one per row.
-NUM_INPAINTING_IMAGES = 8
-# Held-out images per validation batch of an inpainting run (val_hole_l1).
-INPAINTING_VALIDATION_BATCH = 120
-
-
-class _ClassRowsSampleGrid(gan_callbacks.SampleGrid):
-    """`SampleGrid` for a conditional GAN: row k holds class k, column j latent j."""
-
-    def __init__(self, directory, latents, num_classes):
-        rows = min(num_classes, MAX_GRID_CLASSES)
-        columns = min(len(latents), GRID_COLUMNS)
-        # [rows * columns, *latent_shape]: the first `columns` latents, row by row.
-        super().__init__(
-            directory, np.tile(latents[:columns], (rows,) + (1,) * (latents.ndim - 1))
-        )
-        self.labels = np.repeat(np.arange(rows, dtype="int32"), columns)
-        self.columns = columns
-
-    def write(self, filename, title=None):
-        os.makedirs(self.directory, exist_ok=True)
-        samples = self.model.generator.predict([self.latents, self.labels], verbose=0)
-        path = os.path.join(self.directory, filename)
-        plotting.save_image_grid(samples, path, columns=self.columns)
-        return path
 
 
 def _images(element):
     """The images of a dataset element, `images` or `(images, labels)`."""
     return element[0] if isinstance(element, tuple) else element
-
-
-def _semi_supervised_data(recipe, seed):
-    """T6: `(train_data, (test_images, test_labels))`. The train batches hold
-    `recipe.labels_per_class` labelled examples per class of the TRAIN split (half
-    of each batch) and unlabelled ones (label -1); the TEST split gives the held-out
-    accuracy that `fit` logs as `val_accuracy`."""
-    if recipe.dataset not in data.BUILTIN_DATASETS:
-        raise ValueError(
-            "A semi-supervised run needs a built-in dataset with labels "
-            f"({', '.join(data.BUILTIN_DATASETS)}). Received: "
-            f"`dataset={recipe.dataset!r}`."
-        )
-    train_images, train_labels = data.load_arrays(
-        recipe.dataset, "train", recipe.image_size, recipe.resize
-    )
-    train_data = semi_supervised_dataset(
-        train_images,
-        train_labels,
-        recipe.labels_per_class,
-        recipe.batch_size,
-        seed=int(np.random.default_rng().integers(2**31)) if seed is None else seed,
-    )
-    test_split = data.load_arrays(
-        recipe.dataset, "test", recipe.image_size, recipe.resize
-    )
-    return train_data, test_split
-
-
-def _pseudo_labelled_data(recipe, batch_size, seed, out):
-    """T23: the train split paired with k-means clusters of a rotation-pre-trained
-    DCGAN discriminator's features (`keras_gans.pseudo_labels`), `recipe.num_classes`
-    of them. The clusters are written to `out/pseudo_labels.json` and read back from
-    there when a run resumes, so a resumed run trains on the same classes."""
-    if recipe.num_classes is None or recipe.dataset not in data.BUILTIN_DATASETS:
-        raise ValueError(
-            "A pseudo-label run needs `num_classes` (the number of clusters) and a "
-            f"built-in image dataset ({', '.join(data.BUILTIN_DATASETS)}). Received: "
-            f"`num_classes={recipe.num_classes}`, `dataset={recipe.dataset!r}`."
-        )
-    images, labels = data.load_arrays(
-        recipe.dataset, "train", recipe.image_size, recipe.resize
-    )
-    if images.ndim != 4:
-        raise ValueError(
-            f"Pseudo-labels cluster images; {recipe.dataset!r} holds samples of "
-            f"shape {images.shape[1:]}."
-        )
-    path = os.path.join(out, "pseudo_labels.json")
-    os.makedirs(out, exist_ok=True)  # Before the run folder's `start`.
-    if os.path.exists(path):
-        with open(path) as file:
-            clusters = np.asarray(json.load(file)["labels"], dtype="int32")
-    else:
-        from sklearn.metrics import normalized_mutual_info_score
-
-        discriminator = architectures.dcgan_discriminator(
-            images.shape[1],
-            images.shape[-1],
-            width=recipe.width,
-            normalization="spectral",
-            seed=seed,
-        )
-        clusters, rotation_classifier = pseudo_labels.self_supervised_pseudo_labels(
-            discriminator, images, recipe.num_classes, seed=seed
-        )
-        with open(path, "w") as file:
-            json.dump(
-                {
-                    "num_clusters": recipe.num_classes,
-                    "rotation_accuracy": rotation_classifier.history.history[
-                        "accuracy"
-                    ][-1],
-                    "nmi_with_labels": normalized_mutual_info_score(labels, clusters),
-                    "labels": clusters.tolist(),
-                },
-                file,
-            )
-    return pseudo_labels.pseudo_labelled_dataset(
-        images, clusters, batch_size=batch_size, seed=seed
-    )
 
 
 def _strategy(name):
@@ -216,56 +100,13 @@ def _strategy(name):
     raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
 
 
-def _is_inpainting(recipe):
-    """A8: the model completes images with holes instead of sampling latents."""
-    return recipe.architecture == "coarse-to-refine"
-
-
-def _held_out_images(recipe, train_data):
-    """`NUM_INPAINTING_IMAGES` images for the inpainting grid: the test split's for a
-    built-in dataset, else the first training batch's."""
-    if recipe.dataset in data.BUILTIN_DATASETS:
-        images = data.load_arrays(
-            recipe.dataset, "test", recipe.image_size, recipe.resize
-        )[0]
-    else:
-        images = _images(next(iter(train_data.take(1)))).numpy()
-    return images[:NUM_INPAINTING_IMAGES]
-
-
-def _sample_grid(recipe, gan, sample_shape, paths, seed, train_data):
-    """The callback that writes `samples/epoch_NNN.png` (and `final.png`): fixed
-    latents (truncated with `recipe.truncation`, T17), one class per row for a
-    conditional GAN, or held-out images completed for inpainting (A8)."""
-    if _is_inpainting(recipe):
-        return gan_callbacks.InpaintingGrid(
-            paths["samples"], _held_out_images(recipe, train_data)
-        )
-    sample_seed = SAMPLE_LATENT_SEED_OFFSET + (seed or 0)
-    latent_shape = (NUM_SAMPLE_LATENTS, *gan.latent_shape)
-    if recipe.truncation is None:
-        latents = np.random.default_rng(sample_seed).standard_normal(latent_shape)
-    else:  # The truncation trick (T17) in the grids.
-        latents = ops.convert_to_numpy(
-            truncated_normal(latent_shape, recipe.truncation, seed=sample_seed)
-        )
-    if recipe.num_classes is not None:
-        return _ClassRowsSampleGrid(paths["samples"], latents, recipe.num_classes)
-    reference_points = None
-    if len(sample_shape) == 1:
-        reference_points = data.load_arrays(recipe.dataset, "test")[0][
-            :NUM_REFERENCE_POINTS
-        ]
-    return gan_callbacks.SampleGrid(paths["samples"], latents, reference_points)
-
-
-def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
+def _evaluation_and_picture_callbacks(family, recipe, sample_shape, out, paths, seed):
     """`(before_loggers, after_loggers)`: the run's evaluation callback (it must
     come before the CSV and TensorBoard loggers that record its metrics):
     `EvaluateGenerator` for built-in images and points, `ChainDistances` for the
-    "markov" sequences; and its pictures (metric curves, 2-D mode scatter,
-    interpolation strips)."""
-    if _is_inpainting(recipe):  # No latents: `fit` validates it (val_hole_l1).
+    "markov" sequences; and its pictures (metric curves, 2-D mode scatter, the
+    family's own pictures such as interpolation strips)."""
+    if not family.samples_from_latents:  # `fit` validates it (val_hole_l1).
         return [], []
     is_points = len(sample_shape) == 1
     evaluation_seed = EVALUATION_SEED_OFFSET + (seed or 0)
@@ -314,15 +155,11 @@ def _evaluation_and_picture_callbacks(recipe, sample_shape, out, paths, seed):
                 tensorboard_dir=tensorboard_images,
             )
         )
-    # The strips interpolate latents of an unconditional image generator.
-    if len(sample_shape) == 3 and recipe.num_classes is None:
-        after_loggers.append(
-            gan_callbacks.InterpolationStrips(
-                os.path.join(paths["samples"], "interpolation.png"),
-                seed=evaluation_seed,
-                tensorboard_dir=tensorboard_images,
-            )
+    after_loggers.extend(
+        family.picture_callbacks(
+            sample_shape, paths["samples"], evaluation_seed, tensorboard_images
         )
+    )
     return before_loggers, after_loggers
 
 
@@ -401,6 +238,7 @@ def train(
         recipe, **{k: v for k, v in overrides.items() if v is not None}
     )
     presets.check(recipe)  # Fail on a bad recipe before loading or writing anything.
+    family = families.for_preset(recipe)
     out = out or os.path.join("runs", recipe.name)
     # Refuses an unusable `out`, a finished run and a resume with other settings;
     # creates nothing until `folder.start` below.
@@ -415,35 +253,16 @@ def train(
     # With k discriminator steps per generator step (T12), each batch holds k
     # discriminator batches.
     steps_per_batch = 1 if recipe.single_loss else recipe.discriminator_steps
-    validation_data = None
-    if recipe.labels_per_class:  # The semi-supervised K+1 GAN (T6).
-        train_data, validation_data = _semi_supervised_data(recipe, seed)
-    elif recipe.pseudo_labels:  # k-means pseudo-labels for a conditional GAN (T23).
-        train_data = _pseudo_labelled_data(
-            recipe, recipe.batch_size * steps_per_batch, seed, out
-        )
-    else:
-        train_data = data.load(
-            recipe.dataset,
-            batch_size=recipe.batch_size * steps_per_batch,
-            seed=seed,
-            image_size=recipe.image_size,
-            resize=recipe.resize,
-            data_dir=data_dir,
-            download=download,
-            with_labels=recipe.num_classes is not None,  # A conditional GAN (T18).
-            num_classes=recipe.num_classes,  # Its labels must be in [0, K).
-        )
-    if _is_inpainting(recipe) and recipe.dataset in data.BUILTIN_DATASETS:
-        # A8: the held-out completion error (centre hole) after every epoch.
-        validation_data = data.load(
-            recipe.dataset,
-            batch_size=INPAINTING_VALIDATION_BATCH,
-            split="test",
-            shuffle=False,
-            image_size=recipe.image_size,
-            resize=recipe.resize,
-        )
+    # The family's data: labels, a labelled subset or pseudo-labels, and the
+    # validation data that `fit` evaluates, if any.
+    train_data, validation_data = family.training_data(
+        recipe,
+        batch_size=recipe.batch_size * steps_per_batch,
+        seed=seed,
+        out=out,
+        data_dir=data_dir,
+        download=download,
+    )
     batches_per_pass = int(train_data.cardinality())
     if batches_per_pass <= 0:
         raise ValueError(
@@ -469,12 +288,14 @@ def train(
     finished_epochs = folder.restore(gan)
     pipeline = train_data.repeat().skip(finished_epochs * steps_per_epoch)
 
-    sample_grid = _sample_grid(recipe, gan, sample_shape, paths, seed, train_data)
+    sample_grid = family.sample_grid(
+        recipe, gan, sample_shape, paths["samples"], seed, train_data
+    )
     csv_path = os.path.join(out, "metrics.csv")
     csv_logger = gan_callbacks.MetricsCSV(csv_path, append=finished_epochs > 0)
     tensorboard = keras.callbacks.TensorBoard(paths["tensorboard"])
     evaluation_callbacks, picture_callbacks = _evaluation_and_picture_callbacks(
-        recipe, sample_shape, out, paths, seed
+        family, recipe, sample_shape, out, paths, seed
     )
     # The pictures are drawn about PICTURES_PER_RUN times (and at the first and the
     # last epoch), not after every epoch: on a CPU each costs about a training epoch.
@@ -488,9 +309,9 @@ def train(
         # logits beyond ±1e6) raises before anything saves it.
         gan_callbacks.FailureDetector(
             # The collapse check samples latents: an inpainting model has none.
-            real_samples=None
-            if _is_inpainting(recipe)
-            else _images(next(iter(train_data.take(1)))).numpy(),
+            real_samples=_images(next(iter(train_data.take(1)))).numpy()
+            if family.samples_from_latents
+            else None,
             raise_on=("diverged",),
             collapse_check_every_n_epochs=evaluation_every,
             checkpoint_hint=(
@@ -551,29 +372,10 @@ def train(
     run_folder.write_atomically(
         os.path.join(out, "generator.keras"), gan.save_generator
     )
-    if recipe.labels_per_class:
-        run_folder.write_atomically(
-            os.path.join(out, "classifier.keras"), gan.classifier.save
-        )
+    family.write_artefacts(gan, out, run_folder.write_atomically)
     sample_grid.write("final.png", title="final")
     folder.finish()
     return gan, history
-
-
-def load_generator(path):
-    """The generator of a run folder, a `generator.keras`, or a saved GAN's `.keras`
-    file (a `.h5`, truncated or non-model file fails with what it is)."""
-    if os.path.isdir(path):
-        candidate = os.path.join(path, "generator.keras")
-        if not os.path.exists(candidate):
-            raise ValueError(
-                f"No generator.keras in {path!r}: is it a finished run folder? "
-                "(an unfinished run has checkpoints in "
-                f"{os.path.join(path, 'checkpoints')!r})"
-            )
-        path = candidate
-    model = load_model_file(path)
-    return getattr(model, "sampling_generator", model)
 
 
 SAMPLE_FILE = "sample.png"  # `sample`'s default picture, in RUN_DIR/samples/.
@@ -595,36 +397,21 @@ def sample(model_path, num=64, out=None, seed=0, truncation=None):
     `truncation` draws the latents with the truncation trick (T17). A conditional
     generator (T18) draws classes 0, 1, ... in turn, one per column. An inpainting
     run (A8) completes `num` held-out images (chosen with `seed`) in a centre hole
-    instead: rows of input, coarse, completed, original. Returns the path written.
+    instead: rows of input, coarse, completed, original (the run's model family
+    draws them, `keras_gans.families`). Returns the path written.
     """
     out = _default_sample_path(model_path) if out is None else out
     prepare_output_file(out, SAMPLE_FILE)  # Before loading or sampling anything.
-    if _run_config(model_path).get("architecture") == "coarse-to-refine":
-        if truncation is not None:
-            raise ValueError(
-                f"{model_path!r} is an inpainting run: it completes images and has "
-                f"no latents to truncate. Received: `truncation={truncation}`."
-            )
-        return _sample_completions(model_path, num, out, seed)
-    generator = load_generator(model_path)
-    conditional = len(getattr(generator, "inputs", None) or ()) == 2
-    latent_shape = getattr(generator, "latent_shape", None) or tuple(
-        generator.inputs[0].shape[1:] if conditional else generator.input_shape[1:]
+    config = _run_config(model_path)
+    return families.for_config(config).sample(
+        model_path,
+        config,
+        _run_folder(model_path),
+        num=num,
+        out=out,
+        seed=seed,
+        truncation=truncation,
     )
-    if truncation is None:
-        latents = np.random.default_rng(seed).standard_normal((num, *latent_shape))
-    else:
-        latents = truncated_normal((num, *latent_shape), truncation, seed=seed)
-    latents = ops.convert_to_numpy(latents).astype("float32")
-    if conditional:  # `[latents, labels]`: one class per column (T18).
-        num_classes = _run_num_classes(model_path)
-        labels = np.arange(num, dtype="int32") % num_classes
-        samples = generator.predict([latents, labels], verbose=0)
-        plotting.save_image_grid(samples, out, columns=num_classes)
-        return out
-    samples = generator.predict(latents, verbose=0)
-    plotting.save_samples(samples, out)
-    return out
 
 
 def _run_folder(model_path):
@@ -649,41 +436,3 @@ def _run_config(model_path):
         return {}
     with open(os.path.join(folder, "config.json")) as file:
         return json.load(file)
-
-
-def _run_num_classes(model_path):
-    """A conditional run's number of classes, from the run folder's config.json."""
-    config = _run_config(model_path)
-    if config.get("num_classes") is None:
-        raise ValueError(
-            f"{model_path!r} holds a conditional generator; sampling it needs the "
-            "number of classes from its run folder's config.json, and there is "
-            f"none with `num_classes` in or above {model_path!r}. Pass the run "
-            "folder."
-        )
-    return int(config["num_classes"])
-
-
-def _sample_completions(model_path, num, out, seed):
-    """A8: `num` held-out images of the run's built-in dataset, completed by the
-    run's `model.keras` (which has the coarse stage the grid also shows)."""
-    config = _run_config(model_path)
-    model_file = os.path.join(_run_folder(model_path), "model.keras")
-    if not os.path.exists(model_file) or config["dataset"] not in (
-        data.BUILTIN_DATASETS
-    ):
-        raise ValueError(
-            "Sampling an inpainting run needs its model.keras (in "
-            f"{_run_folder(model_path)!r}) and a built-in dataset to take held-out "
-            f"images from ({', '.join(data.BUILTIN_DATASETS)}). Received: dataset "
-            f"{config['dataset']!r}."
-        )
-    images = data.load_arrays(
-        config["dataset"], "test", config["image_size"], config["resize"]
-    )[0]
-    chosen = np.random.default_rng(seed).choice(
-        len(images), size=min(num, len(images)), replace=False
-    )
-    return gan_callbacks.save_inpainting_grid(
-        load_model_file(model_file), images[np.sort(chosen)], out
-    )

@@ -14,7 +14,7 @@ from keras import ops
 from keras_test_case import mirrored_strategy, replica_values
 from scipy import special, stats
 
-from keras_gans import architectures, data, presets, training_run
+from keras_gans import architectures, data, plotting, presets, training_run
 from keras_gans.architectures.conditional_dcgan import (
     conditional_dcgan_discriminator,
     conditional_dcgan_generator,
@@ -560,7 +560,7 @@ def test_sample_draws_classes_in_turn_from_a_conditional_run_folder(
     def save_image_grid(images, path, columns=None):
         written.update(images=images, columns=columns)
 
-    monkeypatch.setattr(training_run.plotting, "save_image_grid", save_image_grid)
+    monkeypatch.setattr(plotting, "save_image_grid", save_image_grid)
     with pytest.raises(ValueError, match="config.json"):
         training_run.sample(str(tmp_path), num=7, out=str(tmp_path / "s.png"))
     (tmp_path / "config.json").write_text(json.dumps({"num_classes": 3}))
