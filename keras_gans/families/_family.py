@@ -77,6 +77,8 @@ class Family:
             interpolation during its run.
         evaluation_refusal: Why `keras_gans.evaluation.evaluate` does not apply to
             the family's models, or None when it does.
+        schedules_over_run: True when the model's schedule spans the run's
+            `epochs` (progressive growing), so a resumed run cannot change them.
     """
 
     name = None
@@ -84,6 +86,7 @@ class Family:
     model_class = None
     samples_from_latents = True
     evaluation_refusal = None
+    schedules_over_run = False
 
     def takes(self, preset):
         """Whether `preset` selects this family (families are asked in the

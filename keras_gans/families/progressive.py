@@ -20,6 +20,7 @@ class ProgressiveFamily(OwnModelFamily):
     architecture = "progressive"
     check_preset = staticmethod(progressive_gan.check_preset)
     builder = staticmethod(progressive_gan.build_progressive_gan)
+    schedules_over_run = True  # The growth phases split the run's steps.
 
     def check(self, preset):
         if preset.image_size is not None:

@@ -81,6 +81,9 @@ def test_only_inpainting_refuses_the_latent_sample_metrics():
     assert [f.name for f in families.FAMILIES if not f.samples_from_latents] == [
         "coarse-to-refine"
     ]
+    assert [f.name for f in families.FAMILIES if f.schedules_over_run] == [
+        "progressive"
+    ]
 
 
 def _technique_group(parser):
