@@ -95,6 +95,11 @@ class StepComponent:
     def from_config(cls, config):
         return cls(**config)
 
+    def __repr__(self):
+        config = self.get_config()
+        arguments = ", ".join(f"{key}={value!r}" for key, value in config.items())
+        return f"{type(self).__name__}({arguments})"
+
     def received(self):
         """How an error message shows the option as given, e.g. "`packing=2`"."""
         name, value = next(iter(self.argument_values([self]).items()))
