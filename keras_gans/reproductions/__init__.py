@@ -17,11 +17,15 @@ Reproductions:
 
 - `pacgan-table1`: PacGAN Table 1, GAN and PacGAN2-4 on the 2-D ring and grid
   (Lin et al. 2018, https://arxiv.org/abs/1712.04086).
+- `ssl-table1`: Improved GAN Table 1, the semi-supervised K+1 GAN with 10 labels
+  per class on the digits, beside the same D on the labels alone and
+  scikit-learn's graph-based baselines (Salimans et al. 2016,
+  https://arxiv.org/abs/1606.03498).
 """
 
 import os
 
-from keras_gans.reproductions import pacgan_table1
+from keras_gans.reproductions import pacgan_table1, ssl_table1
 from keras_gans.reproductions._runner import (
     DEFAULT_OUT_PARENT,
     RESULTS_JSON,
@@ -40,7 +44,7 @@ __all__ = [
     "run",
 ]
 
-REPRODUCTIONS = {module.NAME: module for module in (pacgan_table1,)}
+REPRODUCTIONS = {module.NAME: module for module in (pacgan_table1, ssl_table1)}
 
 
 def names():
