@@ -188,6 +188,12 @@ class Preset:
         switch=True,
         help="one optimizer, one stop_gradient loss (T14)",
     )
+    consistency_regularization: float | None = _flag(
+        None,
+        "--consistency-regularization",
+        type="positive_float",
+        help="weight lambda of D's consistency under flips and shifts (P8, CR-GAN)",
+    )
     num_classes: int | None = None  # A ConditionalGAN on (images, labels) (T18).
     auxiliary_classifier: bool = False  # AC-GAN's class head in D (T18).
     truncation: float | None = None  # Sample grids from latents |z| <= this (T17).

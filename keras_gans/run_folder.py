@@ -180,9 +180,11 @@ def _json_form(value):
 def _has_run_length_schedule(config):
     """Instance noise (T9) anneals and the progressive GAN (A6) grows over the run's
     `epochs`: such a run cannot change its length when it resumes."""
+    from keras_gans import families  # families -> callbacks -> run_folder.
+
     return (
         config.get("instance_noise") is not None
-        or config.get("architecture") == "progressive"
+        or families.for_config(config).schedules_over_run
     )
 
 

@@ -18,7 +18,7 @@ from keras_gans.architectures.conditional_dcgan import (
 )
 from keras_gans.families._family import Family, optimizer
 from keras_gans.models import GAN
-from keras_gans.tricks import InstanceNoise
+from keras_gans.training import options as step_options
 
 __all__ = ["FAMILY", "GANFamily", "compile_gan", "networks"]
 
@@ -152,38 +152,25 @@ def networks(preset, sample_shape, seed):
 
 
 def compile_gan(gan, preset, total_steps=None):
-    """Compiles `gan` with the preset's loss, penalties, tricks and optimizers
-    (one optimizer over both players for `single_loss`, T14)."""
-    options = {
-        "loss": preset.loss,
-        "penalties": list(preset.penalties),
-        "label_smoothing": preset.label_smoothing,
-        "feature_matching": preset.feature_matching,
-        "historical_averaging": preset.historical_averaging,
-        "generator_ema": preset.generator_ema,
-        "discriminator_steps": preset.discriminator_steps,
-        "unrolled_steps": preset.unrolled_steps,
-        "packing": preset.packing,
-    }
-    if preset.instance_noise is not None:
-        if total_steps is None:
-            raise ValueError(
-                "Instance noise anneals over the run: pass `total_steps`. "
-                f"Received: `total_steps=None` for preset {preset.name!r}."
-            )
-        options["instance_noise"] = InstanceNoise(
-            initial_stddev=preset.instance_noise, decay_steps=total_steps
+    """Compiles `gan` with the preset's loss, step components and optimizers (one
+    optimizer over both players for `single_loss`, T14)."""
+    if preset.instance_noise is not None and total_steps is None:
+        raise ValueError(
+            "Instance noise anneals over the run: pass `total_steps`. "
+            f"Received: `total_steps=None` for preset {preset.name!r}."
         )
+    options = step_options.preset_options(preset, total_steps)
     if preset.single_loss:
         gan.compile(
             optimizer=optimizer(preset.d_learning_rate, preset),
-            single_loss=True,
+            loss=preset.loss,
             **options,
         )
     else:
         gan.compile(
             d_optimizer=optimizer(preset.d_learning_rate, preset),
             g_optimizer=optimizer(preset.g_learning_rate, preset),
+            loss=preset.loss,
             **options,
         )
 
@@ -206,13 +193,7 @@ class GANFamily(Family):
     def check(self, preset):
         self.model_class.check_options(
             loss=preset.loss,
-            penalties=preset.penalties,
-            discriminator_steps=preset.discriminator_steps,
-            label_smoothing=preset.label_smoothing,
-            feature_matching=preset.feature_matching,
-            unrolled_steps=preset.unrolled_steps,
-            packing=preset.packing,
-            single_loss=preset.single_loss,
+            **step_options.preset_options(preset),
             **self.model_options(preset),
         )
 

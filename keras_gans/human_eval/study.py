@@ -35,9 +35,8 @@ import numpy as np
 from PIL import Image
 
 import keras_gans
-from keras_gans import data, evaluation
+from keras_gans import data, evaluation, families
 from keras_gans._checks import check_integer
-from keras_gans.models.coarse_to_refine import CoarseToRefineGAN
 
 __all__ = [
     "DEFAULT_NUM_IMAGES",
@@ -242,11 +241,11 @@ def _draw(model_path, dataset, num_images, seed, resize):
     """`(pixels, truths, sources, generator, rng)` of a new study, in shown order;
     `rng` continues the seeded draw (for the ids)."""
     model = keras.models.load_model(model_path)
-    if isinstance(model, CoarseToRefineGAN):
+    family = families.for_run(model=model)
+    if not family.samples_from_latents:
         raise ValueError(
-            f"{model_path!r} is an inpainting model (coarse-to-refine, A8): it "
-            "completes images instead of sampling them, so there are no generated "
-            "images to show."
+            f"{model_path!r} is {family.description}: it completes images instead "
+            "of sampling them, so there are no generated images to show."
         )
     half = num_images // 2
     generated = np.asarray(evaluation.generate_samples(model, half, seed=seed))
@@ -329,7 +328,7 @@ def open_study(
             "`dataset` is needed: the model is not in a run folder with a "
             "config.json. Received: dataset=None"
         )
-    if dataset in NOT_IMAGES or config.get("architecture") == "coarse-to-refine":
+    if dataset in NOT_IMAGES or not families.for_config(config).samples_from_latents:
         raise ValueError(
             "A human evaluation study shows images; "
             f"{config.get('architecture') or dataset!r} is not an image generator "

@@ -66,6 +66,7 @@ from keras_gans.architectures.coarse_to_refine import (
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
+from keras_gans.training import options as step_options
 from keras_gans.training import trainer
 
 __all__ = ["CoarseToRefineGAN", "build_coarse_to_refine_gan", "check_preset"]
@@ -564,16 +565,7 @@ PRESET_COARSE_STEPS = 200
 # Preset fields that `build_coarse_to_refine_gan` has no option for: its networks,
 # losses and steps are its own (`CoarseToRefineGAN.compile`).
 _UNSUPPORTED_PRESET_FIELDS = (
-    "penalties",
-    "discriminator_steps",
-    "label_smoothing",
-    "instance_noise",
-    "feature_matching",
-    "historical_averaging",
-    "generator_ema",
-    "unrolled_steps",
-    "packing",
-    "single_loss",
+    *step_options.arguments(),  # it takes none of the GAN step components
     "num_classes",
     "auxiliary_classifier",
     "truncation",

@@ -57,6 +57,7 @@ from keras_gans.architectures.lapgan import (
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
+from keras_gans.training import options as step_options
 from keras_gans.training import trainer
 
 __all__ = ["LaplacianGAN", "build_laplacian_gan", "check_preset"]
@@ -68,16 +69,7 @@ PRESET_NUM_LEVELS = 3
 COARSE_UNITS_PER_WIDTH = 4
 # `GAN.compile` options of a preset that a LAPGAN does not take.
 _UNSUPPORTED_PRESET_FIELDS = (
-    "penalties",
-    "discriminator_steps",
-    "label_smoothing",
-    "instance_noise",
-    "feature_matching",
-    "historical_averaging",
-    "generator_ema",
-    "unrolled_steps",
-    "packing",
-    "single_loss",
+    *step_options.arguments(),  # it takes none of the GAN step components
     "num_classes",
     "auxiliary_classifier",
     "minibatch_kernels",

@@ -63,6 +63,7 @@ from keras_gans.architectures.progressive import (
 )
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN, _split_real_data
+from keras_gans.training import options as step_options
 from keras_gans.training import trainer
 
 __all__ = [
@@ -75,13 +76,9 @@ __all__ = [
 # The paper's drift weight ε_drift (section A.1).
 DEFAULT_DRIFT_WEIGHT = 1e-3
 # Preset fields a progressive GAN does not take: its networks fix the
-# normalizations (pixel norm in G, none in D) and its D input.
+# normalizations (pixel norm in G, none in D) and its D input. (The GAN step
+# components it cannot take declare so themselves: `family_traits`.)
 _UNSUPPORTED_PRESET_FIELDS = (
-    "instance_noise",
-    "feature_matching",
-    "unrolled_steps",
-    "packing",
-    "single_loss",
     "num_classes",
     "auxiliary_classifier",
     "minibatch_kernels",
@@ -175,6 +172,11 @@ class ProgressiveGAN(GAN):
     >>> int(gan.stage.numpy()), float(gan.alpha.numpy())  # after 16 images
     (1, 1.0)
     """
+
+    # D's input is built for single images and its active layers change with the
+    # stage (`StepComponent.unavailable_in`).
+    family_traits = frozenset({"growing_discriminator"})
+    model_description = "a ProgressiveGAN"
 
     def __init__(
         self,
@@ -329,10 +331,7 @@ def check_preset(preset):
     (`build_progressive_gan` checks this first)."""
     reject_unsupported_fields(preset, _UNSUPPORTED_PRESET_FIELDS, "A progressive GAN")
     ProgressiveGAN.check_options(
-        loss=preset.loss,
-        penalties=preset.penalties,
-        discriminator_steps=preset.discriminator_steps,
-        label_smoothing=preset.label_smoothing,
+        loss=preset.loss, **step_options.preset_options(preset)
     )
 
 
@@ -388,14 +387,9 @@ def build_progressive_gan(
         stable_images=phase_images,
         seed=seed,
     )
-    gan.compile(
-        d_optimizer,
-        g_optimizer,
-        loss=preset.loss,
-        penalties=list(preset.penalties),
-        discriminator_steps=preset.discriminator_steps,
-        label_smoothing=preset.label_smoothing,
-        historical_averaging=preset.historical_averaging,
-        generator_ema=preset.generator_ema,
-    )
+    options = step_options.preset_options(preset, total_steps)
+    if preset.single_loss:
+        gan.compile(optimizer=d_optimizer, loss=preset.loss, **options)
+    else:
+        gan.compile(d_optimizer, g_optimizer, loss=preset.loss, **options)
     return gan

@@ -48,6 +48,7 @@ from keras_gans.architectures import semi_supervised as networks
 from keras_gans.data.labelled_subset import UNLABELLED
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN
+from keras_gans.training import options as step_options
 from keras_gans.training import trainer
 from keras_gans.tricks.feature_matching import FeatureMatching, feature_matching_loss
 
@@ -70,16 +71,9 @@ DEFAULT_OPTIMIZER = {
 # Preset fields for options of `GAN.compile` that this model does not have: a preset
 # that sets one is rejected rather than silently trained without it.
 _UNSUPPORTED_PRESET_FIELDS = (
+    # G always matches D's features (T1); no other GAN step component applies.
+    *(name for name in step_options.arguments() if name != "feature_matching"),
     "loss",
-    "penalties",
-    "discriminator_steps",
-    "label_smoothing",
-    "instance_noise",
-    "historical_averaging",
-    "generator_ema",
-    "unrolled_steps",
-    "packing",
-    "single_loss",
     "minibatch_kernels",
     "num_classes",
 )

@@ -6,6 +6,8 @@ components here, and its compile config is these arguments' values. Adding a
 technique to the GAN step is one component file and one line below.
 """
 
+import dataclasses
+
 from keras_gans.penalties import Penalty
 from keras_gans.tricks.consistency_regularization import ConsistencyRegularization
 from keras_gans.tricks.discriminator_steps import DiscriminatorSteps
@@ -18,7 +20,13 @@ from keras_gans.tricks.packing import Packing
 from keras_gans.tricks.single_loss import SingleLoss
 from keras_gans.tricks.unrolled import Unrolled
 
-__all__ = ["COMPONENTS", "argument_values", "arguments", "components_from"]
+__all__ = [
+    "COMPONENTS",
+    "argument_values",
+    "arguments",
+    "components_from",
+    "preset_options",
+]
 
 COMPONENTS = (
     Penalty,  # P1-P7: penalties=[...]
@@ -86,3 +94,21 @@ def _belongs_to(component, component_class):
         if base in COMPONENTS:
             return base is component_class
     return False
+
+
+def preset_options(preset, total_steps=None):
+    """The `GAN.compile` options a `keras_gans.presets.Preset` sets: every step
+    component argument that is also a preset field, by the same name.
+
+    Instance noise (T9) anneals over the run, so with `total_steps` its option is an
+    `InstanceNoise` decaying over those steps; without it (a check before the run
+    is sized) it is the preset's initial stddev.
+    """
+    fields = {field.name for field in dataclasses.fields(preset)}
+    options = {name: getattr(preset, name) for name in arguments() if name in fields}
+    options["penalties"] = list(options.get("penalties", ()))
+    if total_steps is not None and options.get("instance_noise") is not None:
+        options["instance_noise"] = InstanceNoise(
+            initial_stddev=options["instance_noise"], decay_steps=total_steps
+        )
+    return options

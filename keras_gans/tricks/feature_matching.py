@@ -82,6 +82,10 @@ class FeatureMatching(StepComponent):
     unavailable_in = {
         "conditional": "it reads D's features of images without their labels",
         "rotation_losses": "its steps bypass the rotation losses",
+        "growing_discriminator": (
+            "the feature layer is fixed when compiling, while the layers D uses "
+            "change with the growth stage"
+        ),
     }
 
     def __init__(self, layer_name=None):

@@ -64,7 +64,8 @@ class Packing(StepComponent):
     arguments = {"packing": 1}
     unavailable_in = {
         "conditional": "a pack would mix images of different classes under one label",
-        "rotation_losses": "its steps bypass the rotation losses",
+        "rotation_losses": "the rotation losses score single images, not packs",
+        "growing_discriminator": "its discriminator is built for single images",
     }
 
     def __init__(self, degree):
