@@ -26,9 +26,7 @@ POINTS = np.random.default_rng(0).normal(size=(16, 2)).astype("float32")
 
 
 def _load(name):
-    return keras.saving.load_model(
-        os.path.join(DATA, f"previous_layout_{name}.keras")
-    )
+    return keras.saving.load_model(os.path.join(DATA, f"previous_layout_{name}.keras"))
 
 
 def test_the_options_of_the_previous_layout_are_restored():
