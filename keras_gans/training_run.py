@@ -67,6 +67,7 @@ from keras_gans._files import prepare_output_file
 from keras_gans.callbacks.non_finite_loss import check_finite_weights
 from keras_gans.data.builtin import MIXTURES
 from keras_gans.families import load_generator
+from keras_gans.training import trainer
 
 __all__ = ["load_generator", "sample", "train"]
 
@@ -90,14 +91,6 @@ EVALUATION_SEED_OFFSET = 20_011  # Evaluation latents differ from the grid's.
 def _images(element):
     """The images of a dataset element, `images` or `(images, labels)`."""
     return element[0] if isinstance(element, tuple) else element
-
-
-def _strategy(name):
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
 
 
 def _evaluation_and_picture_callbacks(family, recipe, sample_shape, out, paths, seed):
@@ -275,7 +268,7 @@ def train(
         steps_per_epoch = check_integer(steps_per_epoch, "steps_per_epoch")
     sample_shape = tuple(_images(train_data.element_spec).shape[1:])
 
-    with _strategy(strategy).scope():
+    with trainer.strategy(strategy).scope():
         gan = presets.build_gan(
             recipe, sample_shape, seed=seed, total_steps=recipe.epochs * steps_per_epoch
         )

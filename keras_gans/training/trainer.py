@@ -43,6 +43,7 @@ __all__ = [
     "replica_position",
     "replica_share",
     "step_outputs",
+    "strategy",
     "summed_gradients",
     "uniform_for_replica",
     "update_trackers",
@@ -208,6 +209,22 @@ def summed_gradients(loss_fn, values):
         tape.watch(values)
         loss = loss_fn(values)
     return global_sum(tape.gradient(loss, values))
+
+
+STRATEGIES = ("default", "mirrored")
+
+
+def strategy(name):
+    """The `tf.distribute` strategy a run trains under: "default" (the current
+    one, a single device outside any scope) or "mirrored" (`MirroredStrategy`
+    over every visible GPU, or the CPU)."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    raise ValueError(
+        f"Unknown strategy {name!r}. Expected one of {', '.join(STRATEGIES)}."
+    )
 
 
 def in_multi_worker_mode():
