@@ -60,9 +60,11 @@ def test_quick_run_writes_its_files(quick_run):
     for path in [reproductions.RESULTS_MD, *results["figures"]]:
         assert os.path.getsize(os.path.join(folder, path)) > 0, path
     assert any(path.endswith(".png") for path in results["figures"])
-    for record in results["seeds"]:
-        for run in record["runs"]:
-            assert os.path.isfile(os.path.join(folder, run["samples"]))
+    if name == pacgan_table1.NAME:  # Its runs keep their samples (the others' tests
+        # check their own saved outputs).
+        for record in results["seeds"]:
+            for run in record["runs"]:
+                assert os.path.isfile(os.path.join(folder, run["samples"]))
     # The progress line: one line per update off a terminal, then the table.
     assert stdout.count(f"{name} seed 1/{QUICK_SEEDS} |") >= 1
     assert f"{name} seed {QUICK_SEEDS}/{QUICK_SEEDS} |" in stdout
@@ -98,15 +100,19 @@ def test_results_json_schema(quick_run):
     assert results["versions"]["tensorflow"] == tf.__version__
     assert results["versions"]["keras"] == keras.__version__
     assert results["budget"]["steps"] < results["paper_budget"]["steps"]
-    # Every method of ours has its published row.
-    for method in results["summary"]:
-        assert method in results["published"]["rows"]
+    if name == pacgan_table1.NAME:  # Every method of ours has its published row.
+        for method in results["summary"]:
+            assert method in results["published"]["rows"]
+
+
+def _pacgan_only(name):
+    if name != pacgan_table1.NAME:
+        pytest.skip("PacGAN's layout; the other reproductions test theirs")
 
 
 def test_pacgan_quick_run_covers_its_budget(quick_run):
     name, folder, _, _, _ = quick_run
-    if name != pacgan_table1.NAME:
-        pytest.skip("PacGAN's layout")
+    _pacgan_only(name)
     results = _results(folder)
     budget = results["budget"]
     expected = [
@@ -137,7 +143,8 @@ def test_pacgan_quick_run_covers_its_budget(quick_run):
 
 
 def test_metrics_are_the_library_metric_of_the_saved_samples(quick_run):
-    _, folder, _, _, _ = quick_run
+    name, folder, _, _, _ = quick_run
+    _pacgan_only(name)
     results = _results(folder)
     for record in results["seeds"]:
         for run in record["runs"]:
@@ -153,7 +160,8 @@ def test_metrics_are_the_library_metric_of_the_saved_samples(quick_run):
 
 
 def test_summary_is_mean_and_std_over_seeds(quick_run):
-    _, folder, _, _, _ = quick_run
+    name, folder, _, _, _ = quick_run
+    _pacgan_only(name)
     results = _results(folder)
     for method, datasets in results["summary"].items():
         for dataset, statistics in datasets.items():
