@@ -8,7 +8,8 @@ for N seeds and writes a folder (default `reproductions/<name>`):
   training), the budget beside the paper's, the published rows, the wall time, the
   library, TensorFlow and Keras versions, and the exact command;
 - `results.md`: the published rows beside ours (mean ± std over seeds);
-- the figures (PNG) and the samples the numbers were computed from (`.npy`).
+- the figures (PNG) and the samples the numbers were computed from (`.npy`, or
+  8-bit PNG grids of images).
 
 `--quick` runs the same code at a tiny budget (seconds): a check that it works,
 not a result.
@@ -17,6 +18,9 @@ Reproductions:
 
 - `pacgan-table1`: PacGAN Table 1, GAN and PacGAN2-4 on the 2-D ring and grid
   (Lin et al. 2018, https://arxiv.org/abs/1712.04086).
+- `improved-gan-ablation`: Improved GAN Table 3 on digits, the `improved-gan`
+  recipe and the same recipe without each of its five techniques, by FID and KID
+  (Salimans et al. 2016, https://arxiv.org/abs/1606.03498).
 - `ssl-table1`: Improved GAN Table 1, the semi-supervised K+1 GAN with 10 labels
   per class on the digits, beside the same D on the labels alone and
   scikit-learn's graph-based baselines (Salimans et al. 2016,
@@ -25,7 +29,7 @@ Reproductions:
 
 import os
 
-from keras_gans.reproductions import pacgan_table1, ssl_table1
+from keras_gans.reproductions import improved_gan_ablation, pacgan_table1, ssl_table1
 from keras_gans.reproductions._runner import (
     DEFAULT_OUT_PARENT,
     RESULTS_JSON,
@@ -44,7 +48,9 @@ __all__ = [
     "run",
 ]
 
-REPRODUCTIONS = {module.NAME: module for module in (pacgan_table1, ssl_table1)}
+REPRODUCTIONS = {
+    module.NAME: module for module in (pacgan_table1, improved_gan_ablation, ssl_table1)
+}
 
 
 def names():
