@@ -63,6 +63,7 @@ from keras_gans.architectures.coarse_to_refine import (
     inpainting_discriminator,
     refine_generator,
 )
+from keras_gans.models._compile_arguments import refuse_unused
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
@@ -235,13 +236,12 @@ class CoarseToRefineGAN(SavesSeedState, keras.Model):
             **kwargs: Passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`).
         """
-        for argument in ("loss_weights", "metrics", "optimizer"):
-            if argument in kwargs:
-                raise ValueError(
-                    "CoarseToRefineGAN.compile takes `coarse_optimizer`, "
-                    f"`refine_optimizer`, `d_optimizer` and `loss`; `{argument}` is "
-                    f"not used. Received: `{argument}={kwargs[argument]}`."
-                )
+        refuse_unused(
+            "CoarseToRefineGAN",
+            "`coarse_optimizer`, `refine_optimizer`, `d_optimizer` and `loss`",
+            kwargs,
+            ("loss_weights", "metrics", "optimizer"),
+        )
         weights = {
             "l1_weight": l1_weight,
             "perceptual_weight": perceptual_weight,

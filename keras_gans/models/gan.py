@@ -38,6 +38,7 @@ from keras import ops
 
 from keras_gans import losses as gan_losses
 from keras_gans._checks import check_positive_integer, check_positive_integers
+from keras_gans.models._compile_arguments import refuse_unused
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.training import options as step_options
 from keras_gans.training import trainer
@@ -250,13 +251,12 @@ class GAN(SavesSeedState, keras.Model):
                 jit_compile, steps_per_execution, run_eagerly: Passed to
                     `keras.Model.compile`.
         """
-        for argument in ("loss_weights", "metrics"):
-            if argument in options:
-                raise ValueError(
-                    f"GAN.compile takes `d_optimizer`, `g_optimizer` and `loss`; "
-                    f"`{argument}` is not used. "
-                    f"Received: `{argument}={options[argument]}`."
-                )
+        refuse_unused(
+            "GAN",
+            "`d_optimizer`, `g_optimizer` and `loss`",
+            options,
+            ("loss_weights", "metrics"),
+        )
         keras_arguments = {
             name: options.pop(name)
             for name in KERAS_COMPILE_ARGUMENTS

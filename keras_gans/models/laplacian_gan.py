@@ -54,6 +54,7 @@ from keras_gans.architectures.lapgan import (
     lapgan_sampler,
     level_latent_shapes,
 )
+from keras_gans.models._compile_arguments import refuse_unused
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models._seed_state import SavesSeedState
 from keras_gans.models.gan import DEFAULT_OPTIMIZER, _split_real_data
@@ -250,13 +251,12 @@ class LaplacianGAN(SavesSeedState, keras.Model):
             **kwargs: Passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`).
         """
-        for argument in ("loss_weights", "metrics", "optimizer"):
-            if argument in kwargs:
-                raise ValueError(
-                    "LaplacianGAN.compile takes `d_optimizer`, `g_optimizer` and "
-                    f"`loss`; `{argument}` is not used. "
-                    f"Received: `{argument}={kwargs[argument]}`."
-                )
+        refuse_unused(
+            "LaplacianGAN",
+            "`d_optimizer`, `g_optimizer` and `loss`",
+            kwargs,
+            ("loss_weights", "metrics", "optimizer"),
+        )
         super().compile(**kwargs)
         self.adversarial_loss = gan_losses.get(loss)
         d_optimizers = self._level_optimizers(d_optimizer, "d_optimizer")

@@ -46,6 +46,7 @@ from keras_gans import data
 from keras_gans._checks import check_integer, check_non_negative_number
 from keras_gans.architectures import semi_supervised as networks
 from keras_gans.data.labelled_subset import UNLABELLED
+from keras_gans.models._compile_arguments import refuse_unused
 from keras_gans.models._preset_fields import reject_unsupported_fields
 from keras_gans.models.gan import GAN
 from keras_gans.training import options as step_options
@@ -329,13 +330,12 @@ class SemiSupervisedGAN(GAN):
             **kwargs: Passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`).
         """
-        for argument in ("loss", "loss_weights", "metrics", "optimizer"):
-            if argument in kwargs:
-                raise ValueError(
-                    "SemiSupervisedGAN.compile takes `d_optimizer`, `g_optimizer`, "
-                    f"`feature_layer` and `unsupervised_weight`; `{argument}` is not "
-                    f"used. Received: `{argument}={kwargs[argument]!r}`."
-                )
+        refuse_unused(
+            "SemiSupervisedGAN",
+            "`d_optimizer`, `g_optimizer`, `feature_layer` and `unsupervised_weight`",
+            kwargs,
+            ("loss", "loss_weights", "metrics", "optimizer"),
+        )
         check_non_negative_number(unsupervised_weight, "unsupervised_weight")
         keras.Model.compile(self, **kwargs)
         self.players = trainer.Players()
