@@ -294,6 +294,9 @@ def serve(study, log, host=DEFAULT_HOST, port=DEFAULT_PORT):
             f"Cannot listen on {host}:{port} ({error.strerror}). Choose another "
             "--port, or the --host of a network interface of this machine."
         ) from error
+    # Listening before the address is printed: a browser that connects at once
+    # waits in the backlog until uvicorn accepts, instead of being refused.
+    listener.listen(128)
     port = listener.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host
     half = study.num_images // 2
