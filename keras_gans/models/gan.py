@@ -248,6 +248,10 @@ class GAN(SavesSeedState, keras.Model):
                     (T14); simultaneous updates. Give `optimizer` instead of
                     `d_optimizer` and `g_optimizer`; `generator_loss_weight` is λ
                     (G's share).
+                consistency_regularization: D penalised for scoring an image and
+                    its flipped and shifted copy differently (P8, CR-GAN): a
+                    weight λ or a `ConsistencyRegularization` (bCR with both
+                    weights). Logs `consistency`.
                 jit_compile, steps_per_execution, run_eagerly: Passed to
                     `keras.Model.compile`.
         """
