@@ -25,6 +25,10 @@ Reproductions:
   per class on the digits, beside the same D on the labels alone and
   scikit-learn's graph-based baselines (Salimans et al. 2016,
   https://arxiv.org/abs/1606.03498).
+- `veegan-table1`: VEEGAN Table 1, the unrolled GAN against the plain GAN on
+  the 2-D ring and grid (Srivastava et al. 2017,
+  https://arxiv.org/abs/1705.07761; Metz et al. 2017,
+  https://arxiv.org/abs/1611.02163).
 - `stacked-digits`: PacGAN Tables 2 and 3 on stacked digits (1,000 modes), DCGAN,
   PacDCGAN2 and the unrolled GAN by modes captured and KL to uniform (Lin et al.
   2018, https://arxiv.org/abs/1712.04086; Metz et al. 2017,
@@ -38,6 +42,7 @@ from keras_gans.reproductions import (
     pacgan_table1,
     ssl_table1,
     stacked_digits,
+    veegan_table1,
 )
 from keras_gans.reproductions._runner import (
     DEFAULT_OUT_PARENT,
@@ -59,7 +64,13 @@ __all__ = [
 
 REPRODUCTIONS = {
     module.NAME: module
-    for module in (pacgan_table1, improved_gan_ablation, ssl_table1, stacked_digits)
+    for module in (
+        pacgan_table1,
+        improved_gan_ablation,
+        ssl_table1,
+        veegan_table1,
+        stacked_digits,
+    )
 }
 
 
