@@ -66,10 +66,11 @@ Where ours differs from the paper: 8x8 digits padded to 16x16 in place of 28x28
 MNIST, the digits classifier in place of their MNIST CNN, the preset's networks
 (width 32, the same for G and D, neither the 1/4 nor the 1/2 D of Table 3), one G
 step per D step (Table 2's code takes two), z ~ N(0, I) of 64, and 1.2 % of
-Table 2's D steps. `budget()` is ours, written beside the paper's: the full run
-(3 methods x 5 seeds) takes about 20 minutes on one CPU core, most of it the
-unrolled GAN (each of its steps differentiates through 5 D steps). `--steps`
-changes the steps per run and `--eval-every` the curve's spacing.
+Table 2's D steps. `budget()` is ours, written beside the paper's, sized for
+about 25 minutes on one CPU core for the full run (3 methods x 5 seeds); most of
+it is the unrolled GAN, whose steps differentiate through 5 D steps and cost
+about 5 times a DCGAN step. `--steps` changes the steps per run and
+`--eval-every` the curve's spacing.
 """
 
 import dataclasses
