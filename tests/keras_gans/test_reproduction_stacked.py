@@ -316,8 +316,6 @@ def test_committed_run_is_the_default_budget_and_its_saved_modes():
     assert results["quick"] is False
     assert results["num_seeds"] == stacked.DEFAULT_SEEDS
     assert results["budget"] == stacked.budget()
-    # About 25 minutes on one CPU core (more on a core shared with other work).
-    assert results["wall_time_s"] < 45 * 60
     for record in results["seeds"]:
         for run in record["runs"]:
             packing, unrolled_steps, _ = CONFIGURED[run["method"]]
