@@ -286,6 +286,11 @@ def _coverage(samples, dataset):
     }
 
 
+def file_stem(method):
+    """`Unrolled GAN` -> `unrolled-gan`: a method's name in file names."""
+    return method.lower().replace(" ", "-")
+
+
 def samples_file(seed, dataset, packing):
     """Where the final samples of a run are saved, relative to the folder."""
     return os.path.join(
@@ -538,10 +543,12 @@ def markdown(results):
     return "\n".join(parts)
 
 
-def write_figures(results, folder):
+def write_figures(results, folder, published_label=None):
     """`curves.png` (modes and high-quality % against steps, mean over seeds with
     the range, the published value as a dotted line) and, for the first seed,
     each run's final samples over the modes (`figures/seed0_<mixture>_<method>.png`).
+    `published_label` names the dotted values in the title (default: "published
+    after" the paper's steps). The VEEGAN reproduction draws its figures here too.
 
     Returns:
         The figure paths relative to `folder`.
@@ -599,10 +606,11 @@ def write_figures(results, folder):
             ax.grid(alpha=0.3)
         axes[row][0].legend(fontsize="small", loc="lower right")
     figure.subplots_adjust(hspace=0.35, top=0.9)
+    if published_label is None:
+        published_label = f"published after {results['paper_budget']['steps']:,} steps"
     figure.suptitle(
         f"{results['title']}: ours (lines: mean over {_seeds(results['num_seeds'])}"
-        ", band: range) and published after "
-        f"{results['paper_budget']['steps']:,} steps (dotted)",
+        f", band: range) and {published_label} (dotted)",
         fontsize="medium",
     )
     figure.savefig(os.path.join(folder, "curves.png"), dpi=100)
@@ -613,7 +621,7 @@ def write_figures(results, folder):
         samples = np.load(os.path.join(folder, run["samples"]))
         name = os.path.join(
             "figures",
-            f"seed{first['seed']}_{run['dataset']}_{run['method'].lower()}.png",
+            f"seed{first['seed']}_{run['dataset']}_{file_stem(run['method'])}.png",
         )
         kl = run["reverse_kl"]
         save_mode_scatter(

@@ -77,10 +77,13 @@ from keras_gans._checks import check_positive_integer
 from keras_gans.reproductions.pacgan_table1 import (
     _coverage,
     _default_eval_every,
+    _format,
     _seeds,
     curve_table,
+    file_stem,
     summarise,
 )
+from keras_gans.reproductions.pacgan_table1 import write_figures as pacgan_write_figures
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -230,11 +233,6 @@ def build_discriminator():
     return keras.Model(points, logits, name="discriminator")
 
 
-def file_stem(method):
-    """`Unrolled GAN` -> `unrolled-gan`: a method's name in file names."""
-    return method.lower().replace(" ", "-")
-
-
 def samples_file(seed, dataset, method):
     """Where the final samples of a run are saved, relative to the folder."""
     return os.path.join("samples", f"seed{seed}_{dataset}_{file_stem(method)}.npy")
@@ -341,18 +339,6 @@ def run_seed(seed, budget, folder, progress):
             }
         )
     return {"seed": seed, "runs": runs}
-
-
-def _format(statistics, key, seeds):
-    if statistics["n"] == 0:
-        return "–"
-    digits = {"modes": 1, "high_quality": 1, "kl": 2}[key]
-    text = f"{statistics['mean']:.{digits}f} ± {statistics['std']:.{digits}f}"
-    if key == "high_quality":
-        text += " %"
-    if statistics["n"] < seeds:
-        text += f" ({statistics['n']} of {seeds} seeds)"
-    return text
 
 
 def _published(values, key):
@@ -462,93 +448,10 @@ def markdown(results):
 
 
 def write_figures(results, folder):
-    """`curves.png` (modes and high-quality % against steps, mean over seeds with
-    the range, the published value as a dotted line) and, for the first seed,
-    each run's final samples over the modes (`figures/seed0_<mixture>_<method>.png`).
+    """PacGAN's figures (`pacgan_table1.write_figures`) for these runs: `curves.png`
+    and seed 0's samples over the modes (`figures/seed0_<mixture>_<method>.png`).
 
     Returns:
         The figure paths relative to `folder`.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from keras_gans.data import builtin
-    from keras_gans.plotting import save_mode_scatter
-
-    datasets = results["budget"]["datasets"]
-    figure = Figure(figsize=(10, 4 * len(datasets)))
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(len(datasets), 2, squeeze=False)
-    for row, dataset in enumerate(datasets):
-        runs_by_method = {}
-        for record in results["seeds"]:
-            for run in record["runs"]:
-                if run["dataset"] == dataset:
-                    runs_by_method.setdefault(run["method"], []).append(run["curve"])
-        for column, (key, label, scale, published_key) in enumerate(
-            (
-                ("modes_captured", "modes captured", 1.0, "modes"),
-                ("high_quality_fraction", "high quality (%)", 100.0, "high_quality"),
-            )
-        ):
-            ax = axes[row][column]
-            for index, (method, curves) in enumerate(runs_by_method.items()):
-                colour = f"C{index}"
-                steps = [point["step"] for point in curves[0]]
-                values = scale * np.array(
-                    [[point[key] for point in curve] for curve in curves], "float64"
-                )  # [seeds, evaluations]
-                ax.plot(steps, values.mean(axis=0), color=colour, label=method)
-                if len(curves) > 1:
-                    ax.fill_between(
-                        steps,
-                        values.min(axis=0),
-                        values.max(axis=0),
-                        color=colour,
-                        alpha=0.15,
-                    )
-                published = results["published"]["rows"][method][dataset]
-                ax.axhline(
-                    published[published_key][0],
-                    color=colour,
-                    linestyle=":",
-                    linewidth=1,
-                )
-            ax.set_ylim(
-                0, 105 if scale > 1 else len(builtin.mixture_means(dataset)) + 1
-            )
-            ax.set_title(f"{dataset}: {label}")
-            ax.set_xlabel("training step")
-            ax.grid(alpha=0.3)
-        axes[row][0].legend(fontsize="small", loc="lower right")
-    figure.subplots_adjust(hspace=0.35, top=0.9)
-    figure.suptitle(
-        f"{results['title']}:\nours (lines: mean over "
-        f"{_seeds(results['num_seeds'])}, band: range) and published (dotted)",
-        fontsize="medium",
-    )
-    figure.savefig(os.path.join(folder, "curves.png"), dpi=100)
-    written = ["curves.png"]
-    os.makedirs(os.path.join(folder, "figures"), exist_ok=True)
-    first = results["seeds"][0]
-    for run in first["runs"]:
-        samples = np.load(os.path.join(folder, run["samples"]))
-        name = os.path.join(
-            "figures",
-            f"seed{first['seed']}_{run['dataset']}_{file_stem(run['method'])}.png",
-        )
-        kl = run["reverse_kl"]
-        save_mode_scatter(
-            samples,
-            builtin.mixture_means(run["dataset"]),
-            builtin.MIXTURES[run["dataset"]],
-            os.path.join(folder, name),
-            title=(
-                f"{run['method']}, {run['dataset']}, step "
-                f"{results['budget']['steps']:,}: {run['modes_captured']} modes, "
-                f"{100 * run['high_quality_fraction']:.1f}% HQ, KL "
-                + ("-" if kl is None or math.isnan(kl) else f"{kl:.2f}")
-            ),
-        )
-        written.append(name)
-    return written
+    return pacgan_write_figures(results, folder, published_label="published")
