@@ -24,6 +24,8 @@ import platform
 import sys
 import time
 
+import numpy as np
+
 from keras_gans._checks import check_positive_integer
 
 __all__ = ["Progress", "RESULTS_JSON", "RESULTS_MD", "check_out_folder", "run"]
@@ -193,3 +195,55 @@ def run(
     with open(os.path.join(out, RESULTS_MD), "w") as file:
         file.write(module.markdown(results))
     return results
+
+
+def seeds_text(count):
+    """ "1 seed" or "N seeds", for tables and titles."""
+    return f"{count} seed" if count == 1 else f"{count} seeds"
+
+
+def summary_statistics(values):
+    """Mean, standard deviation (ddof 1; 0 for one value) and standard error of the
+    finite values (None and NaN are left out), and how many there were."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return {"mean": math.nan, "std": math.nan, "standard_error": math.nan, "n": 0}
+    std = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
+    return {
+        "mean": float(np.mean(finite)),
+        "std": std,
+        "standard_error": std / math.sqrt(len(finite)),
+        "n": len(finite),
+    }
+
+
+def step_schedule(
+    steps, eval_every, default_steps, quick, quick_steps, quick_eval_every, evaluations
+):
+    """`(steps, eval_every)` of a reproduction's budget.
+
+    `steps` defaults to `quick_steps` with `quick`, else `default_steps`;
+    `eval_every` to `quick_eval_every` for the quick budget, else the largest
+    divisor of `steps` that gives at least `evaluations` evaluations (1 for fewer
+    steps).
+
+    Raises:
+        ValueError: for a non-positive `steps` or `eval_every`, or an `eval_every`
+            that does not divide `steps`.
+    """
+    if steps is None:
+        steps = quick_steps if quick else default_steps
+    check_positive_integer(steps, "steps")
+    if eval_every is None:
+        if quick and steps == quick_steps:
+            eval_every = quick_eval_every
+        else:
+            limit = max(1, steps // evaluations)
+            eval_every = max(d for d in range(1, limit + 1) if steps % d == 0)
+    check_positive_integer(eval_every, "eval_every")
+    if steps % eval_every:
+        raise ValueError(
+            f"`eval_every` should divide `steps`. Received: `eval_every={eval_every}` "
+            f"and `steps={steps}`."
+        )
+    return steps, eval_every

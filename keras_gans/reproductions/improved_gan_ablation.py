@@ -67,7 +67,11 @@ import os
 
 import numpy as np
 
-from keras_gans._checks import check_positive_integer
+from keras_gans.reproductions._runner import (
+    seeds_text,
+    step_schedule,
+    summary_statistics,
+)
 
 __all__ = [
     "CONFIGURATIONS",
@@ -189,13 +193,6 @@ PUBLISHED = {
 }
 
 
-def _default_eval_every(steps):
-    """The largest divisor of `steps` that gives at least DEFAULT_EVALUATIONS
-    evaluations (1 for fewer steps)."""
-    limit = max(1, steps // DEFAULT_EVALUATIONS)
-    return max(d for d in range(1, limit + 1) if steps % d == 0)
-
-
 def paper_budget():
     """The authors' released CIFAR-10 script with minibatch features: 1,200
     epochs of 50,000 images, batches of 100 (500 D steps per epoch, 3 G steps
@@ -227,18 +224,15 @@ def budget(quick=False, steps=None, eval_every=None):
         ValueError: for a non-positive `steps` or `eval_every`, or an `eval_every`
             that does not divide `steps`.
     """
-    if steps is None:
-        steps = QUICK_STEPS if quick else DEFAULT_STEPS
-    check_positive_integer(steps, "steps")
-    if eval_every is None:
-        eval_every = QUICK_EVAL_EVERY if quick and steps == QUICK_STEPS else None
-        eval_every = eval_every or _default_eval_every(steps)
-    check_positive_integer(eval_every, "eval_every")
-    if steps % eval_every:
-        raise ValueError(
-            f"`eval_every` should divide `steps`. Received: `eval_every={eval_every}` "
-            f"and `steps={steps}`."
-        )
+    steps, eval_every = step_schedule(
+        steps,
+        eval_every,
+        DEFAULT_STEPS,
+        quick,
+        QUICK_STEPS,
+        QUICK_EVAL_EVERY,
+        DEFAULT_EVALUATIONS,
+    )
     return {
         "preset": PRESET,
         "dataset": "digits",
@@ -483,25 +477,6 @@ def run_seed(seed, budget, folder, progress):
     return {"seed": seed, "floor": floor, "runs": runs}
 
 
-def _seeds(count):
-    return f"{count} seed" if count == 1 else f"{count} seeds"
-
-
-def _statistics(values):
-    """Mean, standard deviation (ddof 1; 0 for one value) and standard error of the
-    finite values, and how many there were."""
-    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
-    if not finite:
-        return {"mean": math.nan, "std": math.nan, "standard_error": math.nan, "n": 0}
-    std = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
-    return {
-        "mean": float(np.mean(finite)),
-        "std": std,
-        "standard_error": std / math.sqrt(len(finite)),
-        "n": len(finite),
-    }
-
-
 def summarise(seed_results):
     """`{method: {"fid": ..., "kid": ...}}` statistics over seeds, the floor
     (`"real data"`) first."""
@@ -514,7 +489,7 @@ def summarise(seed_results):
             metrics["fid"].append(entry["fid"])
             metrics["kid"].append(entry["kid"])
     return {
-        method: {key: _statistics(series) for key, series in metrics.items()}
+        method: {key: summary_statistics(series) for key, series in metrics.items()}
         for method, metrics in values.items()
     }
 
@@ -625,10 +600,10 @@ def markdown(results):
         f"authors' CIFAR-10 script ({paper['steps']:,}: {paper['epochs']:,} "
         f"epochs of {paper['train_images']:,} images in batches of "
         f"{paper['batch_size']}, {paper['generator_steps_per_step']} G steps "
-        f"each); {_seeds(results['num_seeds'])} per configuration."
+        f"each); {seeds_text(results['num_seeds'])} per configuration."
         + (" A `--quick` check, not a result." if results["quick"] else "")
         + "\n",
-        f"Ours: mean ± standard deviation over {_seeds(results['num_seeds'])} "
+        f"Ours: mean ± standard deviation over {seeds_text(results['num_seeds'])} "
         "(the floor is the same every seed). In italics, for the ordering of the "
         "rows only: each row's counterpart in Table 3, a **CIFAR-10 Inception "
         "Score** (higher is better), another dataset and measure; none of those "
@@ -707,7 +682,7 @@ def write_figures(results, folder):
     curves.legend(fontsize="small")
     figure.suptitle(
         f"{results['title']}: {results['budget']['steps']:,} steps, "
-        f"{_seeds(results['num_seeds'])}",
+        f"{seeds_text(results['num_seeds'])}",
         fontsize="medium",
     )
     figure.tight_layout()

@@ -66,7 +66,11 @@ import os
 
 import numpy as np
 
-from keras_gans._checks import check_positive_integer
+from keras_gans.reproductions._runner import (
+    seeds_text,
+    step_schedule,
+    summary_statistics,
+)
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -177,13 +181,6 @@ def method_name(packing):
     return "GAN" if packing == 1 else f"PacGAN{packing}"
 
 
-def _default_eval_every(steps):
-    """The largest divisor of `steps` that gives at least DEFAULT_EVALUATIONS
-    evaluations (1 for fewer steps)."""
-    limit = max(1, steps // DEFAULT_EVALUATIONS)
-    return max(d for d in range(1, limit + 1) if steps % d == 0)
-
-
 def paper_budget():
     """The authors' budget: 400,000 steps per run, 8 runs per trial, 10 trials."""
     return {
@@ -212,18 +209,15 @@ def budget(quick=False, steps=None, eval_every=None):
         ValueError: for a non-positive `steps` or `eval_every`, or an `eval_every`
             that does not divide `steps`.
     """
-    if steps is None:
-        steps = QUICK_STEPS if quick else PAPER_STEPS
-    check_positive_integer(steps, "steps")
-    if eval_every is None:
-        eval_every = QUICK_EVAL_EVERY if quick and steps == QUICK_STEPS else None
-        eval_every = eval_every or _default_eval_every(steps)
-    check_positive_integer(eval_every, "eval_every")
-    if steps % eval_every:
-        raise ValueError(
-            f"`eval_every` should divide `steps`. Received: `eval_every={eval_every}` "
-            f"and `steps={steps}`."
-        )
+    steps, eval_every = step_schedule(
+        steps,
+        eval_every,
+        PAPER_STEPS,
+        quick,
+        QUICK_STEPS,
+        QUICK_EVAL_EVERY,
+        DEFAULT_EVALUATIONS,
+    )
     paper = paper_budget()
     del paper["seeds"]  # the number of seeds is the run's, not the budget's
     return {
@@ -385,25 +379,6 @@ def run_seed(seed, budget, folder, progress):
     return {"seed": seed, "runs": runs}
 
 
-def _seeds(count):
-    return f"{count} seed" if count == 1 else f"{count} seeds"
-
-
-def _statistics(values):
-    """Mean, standard deviation (ddof 1; 0 for one value) and standard error of the
-    finite values, and how many there were."""
-    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
-    if not finite:
-        return {"mean": math.nan, "std": math.nan, "standard_error": math.nan, "n": 0}
-    std = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
-    return {
-        "mean": float(np.mean(finite)),
-        "std": std,
-        "standard_error": std / math.sqrt(len(finite)),
-        "n": len(finite),
-    }
-
-
 def summarise(seed_results):
     """`{method: {mixture: {modes, high_quality (in %), kl}}}` statistics over seeds
     of the final metrics."""
@@ -418,7 +393,7 @@ def summarise(seed_results):
             entry["kl"].append(run["reverse_kl"])
     return {
         method: {
-            dataset: {key: _statistics(values) for key, values in entry.items()}
+            dataset: {key: summary_statistics(values) for key, values in entry.items()}
             for dataset, entry in datasets.items()
         }
         for method, datasets in summary.items()
@@ -520,11 +495,11 @@ def markdown(results):
         "samples' mode histogram q (undefined without any).\n",
         f"Budget: **{budget['steps']:,} steps per run, "
         f"{100 * budget['fraction_of_paper_steps']:.3g} % of the paper's "
-        f"{results['paper_budget']['steps']:,}**; {_seeds(results['num_seeds'])} "
+        f"{results['paper_budget']['steps']:,}**; {seeds_text(results['num_seeds'])} "
         f"(the paper: {results['paper_budget']['seeds']} trials)."
         + (" A `--quick` check, not a result." if results["quick"] else "")
         + "\n",
-        f"Ours: mean ± standard deviation over {_seeds(results['num_seeds'])}, at "
+        f"Ours: mean ± standard deviation over {seeds_text(results['num_seeds'])}, at "
         f"the last step. Published (italics): mean ± {spread} over 10 trials, after "
         f"{results['paper_budget']['steps']:,} steps.\n",
         table(results),
@@ -609,7 +584,7 @@ def write_figures(results, folder, published_label=None):
     if published_label is None:
         published_label = f"published after {results['paper_budget']['steps']:,} steps"
     figure.suptitle(
-        f"{results['title']}: ours (lines: mean over {_seeds(results['num_seeds'])}"
+        f"{results['title']}: ours (lines: mean over {seeds_text(results['num_seeds'])}"
         f", band: range) and {published_label} (dotted)",
         fontsize="medium",
     )

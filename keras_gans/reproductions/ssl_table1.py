@@ -98,6 +98,11 @@ import warnings
 import numpy as np
 
 from keras_gans._checks import check_positive_integer
+from keras_gans.reproductions._runner import (
+    seeds_text,
+    step_schedule,
+    summary_statistics,
+)
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -175,13 +180,6 @@ PUBLISHED = {
 }
 
 
-def _default_eval_every(steps):
-    """The largest divisor of `steps` that gives at least DEFAULT_EVALUATIONS
-    evaluations (1 for fewer steps)."""
-    limit = max(1, steps // DEFAULT_EVALUATIONS)
-    return max(d for d in range(1, limit + 1) if steps % d == 0)
-
-
 def averaging_rate(steps):
     """The weight-averaging rate for `steps` steps: their 0.0001 at 180,000 steps,
     scaled so that `rate · steps` stays 18 (at most 1: the last weights)."""
@@ -230,18 +228,15 @@ def budget(quick=False, steps=None, eval_every=None):
     from keras_gans.architectures import semi_supervised
 
     steps_per_epoch = _steps_per_epoch()
-    if steps is None:
-        steps = QUICK_STEPS if quick else EPOCHS * steps_per_epoch
-    check_positive_integer(steps, "steps")
-    if eval_every is None:
-        eval_every = QUICK_EVAL_EVERY if quick and steps == QUICK_STEPS else None
-        eval_every = eval_every or _default_eval_every(steps)
-    check_positive_integer(eval_every, "eval_every")
-    if steps % eval_every:
-        raise ValueError(
-            f"`eval_every` should divide `steps`. Received: `eval_every={eval_every}` "
-            f"and `steps={steps}`."
-        )
+    steps, eval_every = step_schedule(
+        steps,
+        eval_every,
+        EPOCHS * steps_per_epoch,
+        quick,
+        QUICK_STEPS,
+        QUICK_EVAL_EVERY,
+        DEFAULT_EVALUATIONS,
+    )
     return {
         "steps": steps,
         "epochs": steps / steps_per_epoch,
@@ -716,18 +711,6 @@ def _graph_key(method):
     return method.lower().replace(" ", "_")
 
 
-def _statistics(values):
-    """Mean, standard deviation (ddof 1; 0 for one value) and standard error."""
-    values = [float(v) for v in values]
-    std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-    return {
-        "mean": float(np.mean(values)),
-        "std": std,
-        "standard_error": std / math.sqrt(len(values)),
-        "n": len(values),
-    }
-
-
 def summarise(seed_results):
     """`{method: {accuracy, test_errors, last_accuracy}}` statistics over seeds
     (accuracy in %) for the GAN, the labels-only D and every graph method, and
@@ -743,16 +726,12 @@ def summarise(seed_results):
             if "last_accuracy" in run:
                 entry.setdefault("last_accuracy", []).append(100 * run["last_accuracy"])
     summary = {
-        method: {key: _statistics(values) for key, values in entry.items()}
+        method: {key: summary_statistics(values) for key, values in entry.items()}
         for method, entry in per_method.items()
     }
     best = max(GRAPH_METHODS, key=lambda m: summary[m]["accuracy"]["mean"])
     summary[GRAPH_BASELINE] = {**summary[best], "method": best}
     return summary
-
-
-def _seeds(count):
-    return f"{count} seed" if count == 1 else f"{count} seeds"
 
 
 def _mean_std(statistics, digits=1, suffix="%"):
@@ -903,7 +882,7 @@ def markdown(results):
         f"Budget: **{budget['steps']:,} steps ({budget['epochs']:.4g} epochs of the "
         f"unlabelled digits), the paper's 300 epochs = "
         f"{results['paper_budget']['steps']:,} steps on MNIST**; "
-        f"{_seeds(results['num_seeds'])} (the paper: "
+        f"{seeds_text(results['num_seeds'])} (the paper: "
         f"{results['paper_budget']['seeds']})."
         + (" A `--quick` check, not a result." if results["quick"] else "")
         + "\n",
@@ -982,7 +961,7 @@ def write_figures(results, folder):
     ax.legend(fontsize="small", loc="lower right")
     ax.grid(alpha=0.3, axis="y")
     ax.set_title(
-        f"Digits, 10 labels per class (dotted: mean over {_seeds(len(seeds))})",
+        f"Digits, 10 labels per class (dotted: mean over {seeds_text(len(seeds))})",
         fontsize="medium",
     )
     figure.tight_layout()
@@ -1031,7 +1010,8 @@ def write_figures(results, folder):
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
     ax.set_title(
-        f"Test accuracy during training (mean over {_seeds(len(seeds))}, band: range)",
+        f"Test accuracy during training (mean over {seeds_text(len(seeds))}, "
+        "band: range)",
         fontsize="medium",
     )
     figure.tight_layout()

@@ -80,11 +80,13 @@ import os
 
 import numpy as np
 
-from keras_gans._checks import check_positive_integer
+from keras_gans.reproductions._runner import (
+    seeds_text,
+    step_schedule,
+    summary_statistics,
+)
 from keras_gans.reproductions.improved_gan_ablation import (
     _centre,
-    _seeds,
-    _statistics,
     _to_pixels,
 )
 
@@ -270,13 +272,6 @@ PUBLISHED = {
 }
 
 
-def _default_eval_every(steps):
-    """The largest divisor of `steps` that gives at least DEFAULT_EVALUATIONS
-    evaluations (1 for fewer steps)."""
-    limit = max(1, steps // DEFAULT_EVALUATIONS)
-    return max(d for d in range(1, limit + 1) if steps % d == 0)
-
-
 def paper_budget():
     """Table 2's budget in the authors' code: 50 epochs of 128,000 stacked images
     in batches of 64 packs (100,000 D steps, two G steps each), 26,000 samples,
@@ -312,18 +307,15 @@ def budget(quick=False, steps=None, eval_every=None):
         ValueError: for a non-positive `steps` or `eval_every`, or an `eval_every`
             that does not divide `steps`.
     """
-    if steps is None:
-        steps = QUICK_STEPS if quick else DEFAULT_STEPS
-    check_positive_integer(steps, "steps")
-    if eval_every is None:
-        eval_every = QUICK_EVAL_EVERY if quick and steps == QUICK_STEPS else None
-        eval_every = eval_every or _default_eval_every(steps)
-    check_positive_integer(eval_every, "eval_every")
-    if steps % eval_every:
-        raise ValueError(
-            f"`eval_every` should divide `steps`. Received: `eval_every={eval_every}` "
-            f"and `steps={steps}`."
-        )
+    steps, eval_every = step_schedule(
+        steps,
+        eval_every,
+        DEFAULT_STEPS,
+        quick,
+        QUICK_STEPS,
+        QUICK_EVAL_EVERY,
+        DEFAULT_EVALUATIONS,
+    )
     num_samples = QUICK_NUM_SAMPLES if quick else NUM_SAMPLES
     return {
         "preset": PRESET,
@@ -574,7 +566,7 @@ def summarise(seed_results):
             series["modes"].append(entry["modes_captured"])
             series["kl"].append(entry["kl"])
     return {
-        method: {key: _statistics(items) for key, items in series.items()}
+        method: {key: summary_statistics(items) for key, items in series.items()}
         for method, series in values.items()
     }
 
@@ -735,11 +727,11 @@ def markdown(results):
         f"{paper['train_images']:,} images in batches of {paper['batch_size']}, "
         f"{paper['generator_steps_per_step']} G steps each; Table 3: "
         f"{paper['table3_steps']:,} steps of {paper['table3_batch_size']}); "
-        f"{_seeds(results['num_seeds'])} per method (the paper: "
+        f"{seeds_text(results['num_seeds'])} per method (the paper: "
         f"{paper['seeds']} trials in Table 2, {paper['table3_seeds']} in Table 3)."
         + (" A `--quick` check, not a result." if results["quick"] else "")
         + "\n",
-        f"Ours: mean ± standard deviation over {_seeds(results['num_seeds'])} "
+        f"Ours: mean ± standard deviation over {seeds_text(results['num_seeds'])} "
         "(the floor is the same every seed). In italics: the paper's **Stacked "
         "MNIST** numbers (28x28 MNIST digits, an MNIST classifier; the PacGAN "
         "authors' rows ± standard error), another dataset; none of them is "
@@ -803,7 +795,7 @@ def write_figures(results, folder):
     panels[0].set_ylim(0, NUM_MODES * 1.05)
     figure.suptitle(
         f"{results['title']}\n{results['budget']['steps']:,} steps, "
-        f"{_seeds(results['num_seeds'])} (dots), mean (bar), real test digits "
+        f"{seeds_text(results['num_seeds'])} (dots), mean (bar), real test digits "
         "(dashed)",
         fontsize="medium",
     )

@@ -73,12 +73,13 @@ import os
 
 import numpy as np
 
-from keras_gans._checks import check_positive_integer
+from keras_gans.reproductions._runner import (
+    seeds_text,
+    step_schedule,
+)
 from keras_gans.reproductions.pacgan_table1 import (
     _coverage,
-    _default_eval_every,
     _format,
-    _seeds,
     curve_table,
     file_stem,
     summarise,
@@ -182,18 +183,15 @@ def budget(quick=False, steps=None, eval_every=None):
         ValueError: for a non-positive `steps` or `eval_every`, or an `eval_every`
             that does not divide `steps`.
     """
-    if steps is None:
-        steps = QUICK_STEPS if quick else STEPS
-    check_positive_integer(steps, "steps")
-    if eval_every is None:
-        eval_every = QUICK_EVAL_EVERY if quick and steps == QUICK_STEPS else None
-        eval_every = eval_every or _default_eval_every(steps)
-    check_positive_integer(eval_every, "eval_every")
-    if steps % eval_every:
-        raise ValueError(
-            f"`eval_every` should divide `steps`. Received: `eval_every={eval_every}` "
-            f"and `steps={steps}`."
-        )
+    steps, eval_every = step_schedule(
+        steps,
+        eval_every,
+        STEPS,
+        quick,
+        QUICK_STEPS,
+        QUICK_EVAL_EVERY,
+        DEFAULT_EVALUATIONS,
+    )
     paper = paper_budget()
     del paper["seeds"]  # the number of seeds is the run's, not the budget's
     return {
@@ -423,11 +421,11 @@ def markdown(results):
         f"Budget: **{budget['steps']:,} steps per run, "
         f"{100 * budget['fraction_of_paper_steps']:.3g} % of the "
         f"{results['paper_budget']['steps']:,} of the authors' notebook**; "
-        f"{_seeds(results['num_seeds'])} (the paper: "
+        f"{seeds_text(results['num_seeds'])} (the paper: "
         f"{results['paper_budget']['seeds']} runs)."
         + (" A `--quick` check, not a result." if results["quick"] else "")
         + "\n",
-        f"Ours: mean ± standard deviation over {_seeds(results['num_seeds'])}, at "
+        f"Ours: mean ± standard deviation over {seeds_text(results['num_seeds'])}, at "
         "the last step. Published (italics): the mean over five runs, as Table 1 "
         "prints it (no spread given); ALI and VEEGAN are other models, shown for "
         "reference only.\n",
