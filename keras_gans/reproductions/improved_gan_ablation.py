@@ -62,11 +62,18 @@ curve's spacing.
 """
 
 import dataclasses
-import math
 import os
 
 import numpy as np
 
+from keras_gans.reproductions._digits import (
+    KID_SUBSET_SIZE,
+    KID_SUBSETS,
+    DigitsMetrics,
+    generated_digits,
+    load_samples,
+    save_samples,
+)
 from keras_gans.reproductions._runner import (
     seeds_text,
     step_schedule,
@@ -129,13 +136,8 @@ DEFAULT_STEPS = DEFAULT_EPOCHS * STEPS_PER_EPOCH  # 1,100
 # Generated samples per run, and training digits in the floor: the count
 # keras_gans.training_run evaluates during a run (NUM_EVALUATION_IMAGES).
 NUM_SAMPLES = 1_000
-DIGITS_SIZE = 8  # the digits classifier's input; G draws 16x16 (padded digits)
-KID_SUBSETS = 100
-KID_SUBSET_SIZE = 1_000  # clamped to the 360 test digits
-KID_SEED = 0  # KID's subsets, the same for every row
 EVALUATION_SEED_OFFSET = 1_000  # the evaluation latents of seed s: seed 1000 + s
 DEFAULT_EVALUATIONS = 5  # points of the FID curve per run
-SAMPLE_COLUMNS = 40  # tiles per row of the samples PNG (no padding between tiles)
 GRID_SAMPLES = 64  # samples per configuration in the seed-0 figure
 QUICK_STEPS = 2
 QUICK_EVAL_EVERY = 1
@@ -305,89 +307,9 @@ def techniques(gan):
     }
 
 
-def _centre(images):
-    """The centre 8x8 of padded `[n, 16, 16, 1]` digits (the digit area)."""
-    height, width = images.shape[1:3]
-    top, left = (height - DIGITS_SIZE) // 2, (width - DIGITS_SIZE) // 2
-    return images[:, top : top + DIGITS_SIZE, left : left + DIGITS_SIZE]
-
-
-def _to_pixels(images):
-    """`[n, 8, 8, 1]` images in [-1, 1] as uint8 pixels round((x + 1) * 127.5)."""
-    return np.round((np.clip(images, -1.0, 1.0) + 1.0) * 127.5).astype("uint8")
-
-
-def _from_pixels(pixels):
-    return (pixels.astype("float32") / np.float32(127.5) - np.float32(1.0))[
-        ..., np.newaxis
-    ]
-
-
-def save_samples(images, path):
-    """Writes `[n, 8, 8, 1]` images in [-1, 1] as one 8-bit grayscale PNG of
-    `SAMPLE_COLUMNS` tiles per row, no padding (row-major; unused tiles black)."""
-    from PIL import Image
-
-    pixels = _to_pixels(images)[..., 0]  # [n, 8, 8]
-    count = len(pixels)
-    rows = math.ceil(count / SAMPLE_COLUMNS)
-    tiles = np.zeros((rows * SAMPLE_COLUMNS, DIGITS_SIZE, DIGITS_SIZE), "uint8")
-    tiles[:count] = pixels
-    grid = tiles.reshape(rows, SAMPLE_COLUMNS, DIGITS_SIZE, DIGITS_SIZE)
-    grid = grid.transpose(0, 2, 1, 3).reshape(
-        rows * DIGITS_SIZE, SAMPLE_COLUMNS * DIGITS_SIZE
-    )  # [rows * 8, columns * 8]
-    Image.fromarray(grid, mode="L").save(path, optimize=True)
-
-
-def load_samples(path, num_samples):
-    """The first `num_samples` images of a `save_samples` PNG, `[n, 8, 8, 1]` in
-    [-1, 1] (p / 127.5 - 1): what the metrics were computed from."""
-    from PIL import Image
-
-    with Image.open(path) as picture:
-        grid = np.asarray(picture.convert("L"))
-    rows = grid.shape[0] // DIGITS_SIZE
-    tiles = grid.reshape(rows, DIGITS_SIZE, SAMPLE_COLUMNS, DIGITS_SIZE)
-    tiles = tiles.transpose(0, 2, 1, 3).reshape(-1, DIGITS_SIZE, DIGITS_SIZE)
-    return _from_pixels(tiles[:num_samples])
-
-
 def samples_file(seed, slug):
     """Where the samples of a run are saved, relative to the folder."""
     return os.path.join("samples", f"seed{seed}_{slug}.png")
-
-
-class _Metrics:
-    """FID and KID against the 360 test digits, their features extracted once."""
-
-    def __init__(self):
-        from keras_gans import evaluation
-
-        real = evaluation.load_real_samples("digits", (DIGITS_SIZE, DIGITS_SIZE, 1))
-        self.fid = evaluation.SampleEvaluator(real, ("fid",), dataset="digits")
-        self.fid_and_kid = evaluation.SampleEvaluator(
-            real,
-            ("fid", "kid"),
-            dataset="digits",
-            extractor=self.fid.extractor,
-            kid_subsets=KID_SUBSETS,
-            kid_subset_size=KID_SUBSET_SIZE,
-            seed=KID_SEED,
-        )
-        self.num_real_samples = self.fid.num_real_samples
-
-    def final(self, images, folder, path):
-        """Saves `images` as `path` under `folder` and measures the PNG's pixels."""
-        os.makedirs(os.path.join(folder, os.path.dirname(path)), exist_ok=True)
-        save_samples(images, os.path.join(folder, path))
-        values = self.fid_and_kid(load_samples(os.path.join(folder, path), len(images)))
-        return {
-            "fid": values["fid"],
-            "kid": values["kid"],
-            "kid_std": values["kid_std"],
-            "samples": path,
-        }
 
 
 def _train_one(method, slug, seed, budget, folder, metrics, report):
@@ -409,13 +331,12 @@ def _train_one(method, slug, seed, budget, folder, metrics, report):
     curve = []
 
     def samples():
-        generated = gan.generate(budget["num_samples"], seed=evaluation_seed)
-        return _from_pixels(_to_pixels(_centre(np.asarray(generated)))[..., 0])
+        return generated_digits(gan, budget["num_samples"], evaluation_seed)
 
     class Evaluate(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             step = (epoch + 1) * budget["eval_every"]
-            point = {"step": step, "fid": metrics.fid(samples())["fid"]}
+            point = {"step": step, "fid": metrics.fid(samples())}
             curve.append(point)
             report(step, point)
 
@@ -448,7 +369,7 @@ def run_seed(seed, budget, folder, progress):
 
     from keras_gans import data
 
-    metrics = _Metrics()
+    metrics = DigitsMetrics()
     train_digits = data.load_arrays("digits", "train")[0][: budget["num_samples"]]
     floor = metrics.final(
         train_digits, folder, os.path.join("samples", "real_train.png")

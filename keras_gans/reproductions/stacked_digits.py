@@ -80,14 +80,11 @@ import os
 
 import numpy as np
 
+from keras_gans.reproductions._digits import centre, to_pixels
 from keras_gans.reproductions._runner import (
     seeds_text,
     step_schedule,
     summary_statistics,
-)
-from keras_gans.reproductions.improved_gan_ablation import (
-    _centre,
-    _to_pixels,
 )
 
 __all__ = [
@@ -482,7 +479,7 @@ def _train_one(method, slug, seed, budget, folder, report):
             seed=evaluation_seed,
             batch_size=GENERATE_BATCH_SIZE,
         )
-        return _to_pixels(_centre(np.asarray(generated)))  # [n, 8, 8, 3] uint8
+        return to_pixels(centre(np.asarray(generated)))  # [n, 8, 8, 3] uint8
 
     class Evaluate(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -528,7 +525,7 @@ def run_seed(seed, budget, folder, progress):
     real, _ = builtin.stacked_digits(
         "test", num_samples=budget["num_samples"], seed=FLOOR_SEED
     )
-    floor_pixels = _to_pixels(np.ascontiguousarray(real))
+    floor_pixels = to_pixels(np.ascontiguousarray(real))
     floor = _measure_and_save(floor_pixels, folder, "real_test", budget)
     runs = []
     for index, (method, slug, changes) in enumerate(METHODS):

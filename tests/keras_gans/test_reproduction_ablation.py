@@ -179,7 +179,7 @@ def _read_png_samples(path, count):
     """The PNG's 8x8 tiles, row-major, as images in [-1, 1]: read here with PIL."""
     grid = np.asarray(Image.open(path))
     assert grid.dtype == np.uint8 and grid.ndim == 2  # 8-bit grayscale
-    size = ablation.DIGITS_SIZE
+    size = 8  # the digits' side
     tiles = [
         grid[top : top + size, left : left + size]
         for top in range(0, grid.shape[0], size)

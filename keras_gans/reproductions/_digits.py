@@ -1,0 +1,132 @@
+"""What the reproductions on digits share: generated digits as 8-bit pixels, the
+samples PNG the metrics are computed from, and FID/KID against the held-out test
+digits with the shipped digits classifier's features.
+
+The generators of the digits presets draw 16x16 images (the 8x8 digits padded on
+a -1 background); the digits extractor reads the centre 8x8, so the samples are
+cropped to it, rounded to 8 bits and saved as one grayscale PNG, and the metrics
+are computed from the PNG's pixels (p / 127.5 - 1): a reader can recompute every
+reported number from the committed files.
+"""
+
+import math
+import os
+
+import numpy as np
+
+__all__ = [
+    "DIGITS_SIZE",
+    "DigitsMetrics",
+    "SAMPLE_COLUMNS",
+    "centre",
+    "from_pixels",
+    "generated_digits",
+    "load_samples",
+    "save_samples",
+    "to_pixels",
+]
+
+DIGITS_SIZE = 8  # the digits classifier's input
+SAMPLE_COLUMNS = 40  # tiles per row of a samples PNG (no padding between tiles)
+KID_SUBSETS = 100
+KID_SUBSET_SIZE = 1_000  # clamped to the 360 test digits
+KID_SEED = 0  # KID's subsets, the same for every row of a table
+
+
+def centre(images):
+    """The centre 8x8 of padded `[n, h, w, c]` digits (the digit area)."""
+    height, width = images.shape[1:3]
+    top, left = (height - DIGITS_SIZE) // 2, (width - DIGITS_SIZE) // 2
+    return images[:, top : top + DIGITS_SIZE, left : left + DIGITS_SIZE]
+
+
+def to_pixels(images):
+    """`[n, 8, 8, 1]` images in [-1, 1] as uint8 pixels round((x + 1) * 127.5)."""
+    return np.round((np.clip(images, -1.0, 1.0) + 1.0) * 127.5).astype("uint8")
+
+
+def from_pixels(pixels):
+    """`[n, 8, 8]` uint8 pixels as `[n, 8, 8, 1]` images in [-1, 1]: p / 127.5 - 1."""
+    return (pixels.astype("float32") / np.float32(127.5) - np.float32(1.0))[
+        ..., np.newaxis
+    ]
+
+
+def generated_digits(gan, num_samples, seed):
+    """`gan.generate(num_samples, seed=seed)`'s centre 8x8 through 8 bits:
+    `[n, 8, 8, 1]` in [-1, 1], what a saved samples PNG holds."""
+    generated = np.asarray(gan.generate(num_samples, seed=seed))
+    return from_pixels(to_pixels(centre(generated))[..., 0])
+
+
+def save_samples(images, path):
+    """Writes `[n, 8, 8, 1]` images in [-1, 1] as one 8-bit grayscale PNG of
+    `SAMPLE_COLUMNS` tiles per row, no padding (row-major; unused tiles black)."""
+    from PIL import Image
+
+    pixels = to_pixels(images)[..., 0]  # [n, 8, 8]
+    count = len(pixels)
+    rows = math.ceil(count / SAMPLE_COLUMNS)
+    tiles = np.zeros((rows * SAMPLE_COLUMNS, DIGITS_SIZE, DIGITS_SIZE), "uint8")
+    tiles[:count] = pixels
+    grid = tiles.reshape(rows, SAMPLE_COLUMNS, DIGITS_SIZE, DIGITS_SIZE)
+    grid = grid.transpose(0, 2, 1, 3).reshape(
+        rows * DIGITS_SIZE, SAMPLE_COLUMNS * DIGITS_SIZE
+    )  # [rows * 8, columns * 8]
+    Image.fromarray(grid, mode="L").save(path, optimize=True)
+
+
+def load_samples(path, num_samples):
+    """The first `num_samples` images of a `save_samples` PNG, `[n, 8, 8, 1]` in
+    [-1, 1] (p / 127.5 - 1): what the metrics were computed from."""
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        grid = np.asarray(picture.convert("L"))
+    rows = grid.shape[0] // DIGITS_SIZE
+    tiles = grid.reshape(rows, DIGITS_SIZE, SAMPLE_COLUMNS, DIGITS_SIZE)
+    tiles = tiles.transpose(0, 2, 1, 3).reshape(-1, DIGITS_SIZE, DIGITS_SIZE)
+    return from_pixels(tiles[:num_samples])
+
+
+class DigitsMetrics:
+    """FID and KID against the 360 held-out test digits, their features (the
+    shipped digits classifier's 64-d) extracted once.
+
+    `fid(images)` is the FID alone (for curves during training); `final` saves the
+    samples PNG and measures FID and KID (`KID_SUBSETS` subsets of the smaller
+    count, subset seed `KID_SEED`) of its pixels.
+    """
+
+    def __init__(self):
+        from keras_gans import evaluation
+
+        real = evaluation.load_real_samples("digits", (DIGITS_SIZE, DIGITS_SIZE, 1))
+        self._fid = evaluation.SampleEvaluator(real, ("fid",), dataset="digits")
+        self._fid_and_kid = evaluation.SampleEvaluator(
+            real,
+            ("fid", "kid"),
+            dataset="digits",
+            extractor=self._fid.extractor,
+            kid_subsets=KID_SUBSETS,
+            kid_subset_size=KID_SUBSET_SIZE,
+            seed=KID_SEED,
+        )
+        self.num_real_samples = self._fid.num_real_samples
+
+    def fid(self, images):
+        """FID of `[n, 8, 8, 1]` images in [-1, 1] against the test digits."""
+        return self._fid(images)["fid"]
+
+    def fid_and_kid(self, images):
+        """`{"fid", "kid", "kid_std"}` of `[n, 8, 8, 1]` images in [-1, 1]."""
+        values = self._fid_and_kid(images)
+        return {key: values[key] for key in ("fid", "kid", "kid_std")}
+
+    def final(self, images, folder, path):
+        """Saves `images` as `path` under `folder` and measures the PNG's pixels:
+        `{"fid", "kid", "kid_std", "samples": path}`."""
+        os.makedirs(os.path.join(folder, os.path.dirname(path)), exist_ok=True)
+        save_samples(images, os.path.join(folder, path))
+        loaded = load_samples(os.path.join(folder, path), len(images))
+        return {**self.fid_and_kid(loaded), "samples": path}
