@@ -33,11 +33,17 @@ Reproductions:
   PacDCGAN2 and the unrolled GAN by modes captured and KL to uniform (Lin et al.
   2018, https://arxiv.org/abs/1712.04086; Metz et al. 2017,
   https://arxiv.org/abs/1611.02163).
+- `fid-kid-behaviour`: Heusel et al.'s Figure A1 on digits, FID and KID of real
+  digits under six disturbances at rising levels, and the sample-size bias of
+  FID against the unbiased KID (Heusel et al. 2017,
+  https://arxiv.org/abs/1706.08500; Bińkowski et al. 2018,
+  https://arxiv.org/abs/1801.01401).
 """
 
 import os
 
 from keras_gans.reproductions import (
+    fid_kid_behaviour,
     improved_gan_ablation,
     pacgan_table1,
     ssl_table1,
@@ -70,6 +76,7 @@ REPRODUCTIONS = {
         ssl_table1,
         veegan_table1,
         stacked_digits,
+        fid_kid_behaviour,
     )
 }
 
