@@ -8,7 +8,8 @@ Run folder layout (`out/`):
     samples/final.png        the final samples
     samples/interpolation.png   slerp interpolation strips (images), redrawn with
                              the grids
-    samples/modes_epoch_NNN.png generated points over the modes (ring8, grid25)
+    samples/modes_epoch_NNN.png generated points over the modes (ring8, grid25;
+                                not the Swiss roll, which has none)
     metrics.csv              one row of logs per epoch, from 1 (MetricsCSV), with
                              the evaluation metrics on built-in datasets (fid, modes;
                              markov sequences: marginal_tv, transition_tv;
@@ -65,7 +66,7 @@ from keras_gans import data, families, presets, run_folder
 from keras_gans._checks import check_integer
 from keras_gans._files import prepare_output_file
 from keras_gans.callbacks.non_finite_loss import check_finite_weights
-from keras_gans.data.builtin import MIXTURES
+from keras_gans.data.builtin import MIXTURES, SWISS_ROLL
 from keras_gans.families import load_generator
 from keras_gans.training import trainer
 
@@ -122,7 +123,10 @@ def _evaluation_and_picture_callbacks(family, recipe, sample_shape, out, paths, 
         before_loggers.append(
             gan_callbacks.EvaluateGenerator(
                 real_samples,
-                metrics=EVALUATION_METRICS,
+                # The Swiss roll has no modes to count.
+                metrics=EVALUATION_METRICS
+                if recipe.dataset != SWISS_ROLL
+                else ("fid",),
                 dataset=recipe.dataset,
                 num_samples=NUM_EVALUATION_POINTS
                 if is_points

@@ -20,7 +20,11 @@ Options for the recipes that change these networks:
 - minibatch discrimination before D's logit (Salimans et al. 2016, layer Y1);
 - virtual batch normalization in G (Salimans et al. 2016, layer Y3): the generator is
   wrapped in `VirtualBatchNormGenerator` with a fixed batch of reference latents;
-- dropout in G kept on at inference (T10, as pix2pix uses it for noise).
+- dropout in G kept on at inference (T10, as pix2pix uses it for noise);
+- no normalization in G and a constant number of filters (`normalization="none",
+  constant_width=True`): the generator WGAN and WGAN-GP train to show robustness
+  to the architecture (Arjovsky et al. 2017, Figure 6; Gulrajani et al. 2017,
+  Figure 2).
 
 Reference: Radford, Metz & Chintala 2015, https://arxiv.org/abs/1511.06434
 """
@@ -28,6 +32,7 @@ Reference: Radford, Metz & Chintala 2015, https://arxiv.org/abs/1511.06434
 import keras
 
 from keras_gans._checks import (
+    check_bool,
     check_choice,
     check_integer,
     check_positive_integer,
@@ -56,7 +61,7 @@ _BASE_SIZE = {8: 4, 16: 4, 28: 7, 32: 4, 64: 4}
 SUPPORTED_IMAGE_SIZES = tuple(_BASE_SIZE)
 _KERNEL_SIZE = 4
 _LEAKY_SLOPE = 0.2
-GENERATOR_NORMALIZATIONS = ("batch", "virtual_batch")
+GENERATOR_NORMALIZATIONS = ("batch", "virtual_batch", "none")
 DISCRIMINATOR_NORMALIZATIONS = ("batch", "layer", "spectral", "none")
 # Salimans et al.'s minibatch features: 100 kernels of dimension 5 (their code).
 MINIBATCH_KERNEL_DIM = 5
@@ -95,9 +100,17 @@ def dcgan_generator(
     reference_size=64,
     dropout_rate=0.0,
     noise_injection=False,
+    constant_width=False,
     seed=None,
 ):
     """The DCGAN generator: z -> image in [-1, 1].
+
+    `normalization="none", constant_width=True` is the "no normalization in G,
+    constant number of filters" generator that WGAN (Arjovsky et al. 2017,
+    Figure 6) and WGAN-GP (Gulrajani et al. 2017, Figure 2) train against the
+    standard GAN: ReLU after the projection of z and after each transposed
+    convolution, every hidden layer with `width` filters, biases in place of the
+    batch-norm shift.
 
     Args:
         image_size: Output height and width, one of 8, 16, 28, 32, 64.
@@ -106,13 +119,16 @@ def dcgan_generator(
         width: Filters of the last hidden layer; each layer closer to z has twice as
             many, capped at 8 * width (DCGAN's 64 px generator is width=128).
         synchronized_batch_norm: Synchronize batch statistics across replicas.
-        normalization: "batch" or "virtual_batch" (VBN with a fixed reference batch
-            of `reference_size` latents; Salimans et al. 2016).
+        normalization: "batch", "virtual_batch" (VBN with a fixed reference batch
+            of `reference_size` latents; Salimans et al. 2016) or "none" (no
+            normalization; each layer then has a bias).
         reference_size: The VBN reference batch size.
         dropout_rate: Dropout after each hidden block, active in training AND
             inference (T10, `PersistentDropout`; 0 disables).
         noise_injection: Learned-strength Gaussian noise after each hidden block,
             in training and inference (T10, `NoiseInjection`, StyleGAN).
+        constant_width: Every hidden layer has `width` filters, the projection
+            of z included, instead of doubling towards z.
         seed: Seed of the weight initialisers (and of the VBN reference latents).
 
     Returns:
@@ -123,9 +139,13 @@ def dcgan_generator(
     num_strided = _check(image_size, channels, width)
     check_choice(normalization, "normalization", GENERATOR_NORMALIZATIONS)
     check_rate(dropout_rate, "dropout_rate")
+    check_bool(constant_width, "constant_width")
     virtual = normalization == "virtual_batch"
+    normalized = normalization != "none"
 
     def normalize(x, name):
+        if not normalized:
+            return x
         if virtual:
             return VirtualBatchNormalization(reference_size, epsilon=1e-5, name=name)(x)
         return _batch_norm(synchronized_batch_norm, name)(x)
@@ -138,10 +158,15 @@ def dcgan_generator(
         return x
 
     base = _BASE_SIZE[image_size]
-    filters = [min(width * 2**k, 8 * width) for k in reversed(range(num_strided))]
+    if constant_width:
+        filters = [width] * num_strided
+    else:
+        filters = [min(width * 2**k, 8 * width) for k in reversed(range(num_strided))]
     latents = keras.Input((latent_dim,), name="latents")
     x = keras.layers.Dense(
-        base * base * filters[0], use_bias=False, kernel_initializer=_weights_init(seed)
+        base * base * filters[0],
+        use_bias=not normalized,
+        kernel_initializer=_weights_init(seed),
     )(latents)
     x = keras.layers.Reshape((base, base, filters[0]))(
         x
@@ -153,7 +178,7 @@ def dcgan_generator(
             _KERNEL_SIZE,
             strides=2,
             padding="same",
-            use_bias=False,
+            use_bias=not normalized,
             kernel_initializer=_weights_init(seed),
         )(x)
         x = drop(keras.layers.ReLU()(normalize(x, f"up{index}_bn")))

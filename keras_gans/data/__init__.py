@@ -3,6 +3,7 @@
 `load(name, ...)` accepts:
 - a built-in offline dataset: "digits" (scikit-learn's 8x8 handwritten digits, with
   labels), "ring8" and "grid25" (2-D Gaussian mixtures, the M5 protocol),
+  "swiss_roll" (the 2-D Swiss roll of WGAN-GP's toy experiments; no modes),
   "stacked_digits" (three digits as the channels of an 8x8x3 image, 1,000 modes),
   "markov" (one-hot sequences [8, 5] of a fixed Markov chain, the Gumbel-softmax
   example's data, `keras_gans.data.markov`);
@@ -41,7 +42,14 @@ __all__ = [
     "semi_supervised_dataset",
 ]
 
-BUILTIN_DATASETS = ("digits", "ring8", "grid25", "stacked_digits", "markov")
+BUILTIN_DATASETS = (
+    "digits",
+    "ring8",
+    "grid25",
+    "swiss_roll",
+    "stacked_digits",
+    "markov",
+)
 # Examples of tensorflow-datasets names that `load` accepts (any image dataset works).
 TFDS_EXAMPLES = ("mnist", "fashion_mnist", "cifar10", "celeb_a", "svhn_cropped")
 _RESIZE_METHODS = ("bilinear", "nearest", "pad")
@@ -90,15 +98,17 @@ def load_arrays(name, split="train", image_size=None, resize="bilinear"):
         if image_size is not None and image_size != images.shape[1]:
             images = _resize_images(images, image_size, resize)
         return images, labels
-    if name in builtin.MIXTURES or name == "markov":
+    if name in builtin.POINT_DATASETS or name == "markov":
         if image_size is not None:
             raise ValueError(
                 f"{name!r} holds 2-D points or sequences, not images: `image_size` "
                 "does not apply."
             )
-        return (
-            markov.markov(split) if name == "markov" else builtin.mixture(name, split)
-        )
+        if name == "markov":
+            return markov.markov(split)
+        if name == builtin.SWISS_ROLL:
+            return builtin.swiss_roll(split)
+        return builtin.mixture(name, split)
     raise ValueError(
         f"Unknown built-in dataset {name!r}. Expected one of {BUILTIN_DATASETS}."
     )
@@ -121,9 +131,9 @@ def load(
     """Loads a dataset by name as a batched, shuffled, prefetched `tf.data.Dataset`.
 
     Args:
-        name: A built-in ("digits", "ring8", "grid25", "stacked_digits",
-            "markov"), a folder of images, or a tensorflow-datasets image dataset
-            name.
+        name: A built-in ("digits", "ring8", "grid25", "swiss_roll",
+            "stacked_digits", "markov"), a folder of images, or a
+            tensorflow-datasets image dataset name.
         batch_size: Examples per batch (the last incomplete batch is dropped).
         split: "train" or "test" ("all" for digits; any tfds split string for tfds).
             stacked_digits: `builtin.STACKED_DIGITS_SIZES` images per split.
@@ -141,8 +151,8 @@ def load(
 
     Returns:
         A `tf.data.Dataset` of `[batch, h, w, c]` images in [-1, 1] (or `[batch, 2]`
-        points for the mixtures, `[batch, 8, 5]` one-hot sequences for "markov"),
-        or of `(images, labels)`.
+        points for the mixtures and the Swiss roll, `[batch, 8, 5]` one-hot
+        sequences for "markov"), or of `(images, labels)`.
 
     Raises:
         ValueError: for an unknown name (the message lists the built-ins), bad data

@@ -8,18 +8,31 @@ Nothing here touches the network, so tests and the default run work anywhere.
 - `ring8`: 8 Gaussians on the unit circle at angles 2*pi*k/8, k = 0..7 (no duplicated
   endpoint), standard deviation 0.01 (the M5 protocol).
 - `grid25`: 25 Gaussians with means in {-4, -2, 0, 2, 4}^2, standard deviation 0.05.
+- `swiss_roll`: the 2-D Swiss roll of Gulrajani et al. 2017 (WGAN-GP, Figure 1):
+  scikit-learn's `make_swiss_roll` with noise 0.25, its columns 0 and 2, divided
+  by 7.5. A continuous manifold: it has no modes, so no mode-coverage metric
+  applies to it.
 - `stacked_digits`: three digits of one split as the channels of an 8x8x3 image,
   1,000 modes (the Stacked-MNIST analogue, catalogue M6).
 
 Mixture points are not images: they are not rescaled. Labels of a mixture are the
-index of the component each point came from.
+index of the component each point came from; those of the Swiss roll are the
+position along the roll (scikit-learn's `t`, a float, not a class).
 """
 
 import numpy as np
 
 from keras_gans._checks import check_positive_integer
 
-__all__ = ["MIXTURES", "digits", "mixture", "mixture_means", "stacked_digits"]
+__all__ = [
+    "MIXTURES",
+    "POINT_DATASETS",
+    "digits",
+    "mixture",
+    "mixture_means",
+    "stacked_digits",
+    "swiss_roll",
+]
 
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2
@@ -32,6 +45,15 @@ MIXTURES = {
     "ring8": 0.01,
     "grid25": 0.05,
 }
+# The 2-D built-ins: the mixtures (which have modes) and the Swiss roll (which has
+# none).
+SWISS_ROLL = "swiss_roll"
+POINT_DATASETS = (*MIXTURES, SWISS_ROLL)
+# The Swiss roll of the WGAN-GP authors' toy script (gan_toy.py): sklearn's noise
+# 0.25, the columns (x, z) of its 3-D roll, divided by 7.5 ("stdev plus a little").
+SWISS_ROLL_NOISE = 0.25
+SWISS_ROLL_COLUMNS = (0, 2)
+SWISS_ROLL_SCALE = 7.5
 # Points per split of the mixtures: enough that an epoch is a few hundred steps at
 # batch 256 and the M5 protocol's 2,500 evaluation samples are a small fraction.
 MIXTURE_SIZES = {"train": 51_200, "test": 10_240}
@@ -80,6 +102,49 @@ def mixture(name, split="train", seed=None, num_samples=None):
     component = rng.integers(0, len(means), size=size)
     points = means[component] + MIXTURES[name] * rng.standard_normal((size, 2))
     return points.astype("float32"), component.astype("int32")
+
+
+def swiss_roll(split="train", seed=None, num_samples=None):
+    """Points of the 2-D Swiss roll of WGAN-GP's toy experiments.
+
+    `x = make_swiss_roll(n, noise=0.25)[0][:, [0, 2]] / 7.5`: scikit-learn's 3-D
+    roll `(t cos t, h, t sin t) + 0.25 N(0, I)` with `t ~ U[1.5π, 4.5π]`, seen
+    from above (columns 0 and 2), scaled into about [-1.7, 2]. Gulrajani et al.
+    2017, https://arxiv.org/abs/1704.00028, Figure 1 (the authors' `gan_toy.py`).
+
+    Args:
+        split: "train" or "test" (different draws; sizes in `MIXTURE_SIZES`).
+        seed: Seed of the draw (scikit-learn's `random_state`); by default one
+            fixed per split (0 train, 1 test), so the data repeat.
+        num_samples: Positive number of points; by default `MIXTURE_SIZES[split]`.
+
+    Returns:
+        `(points [n, 2] float32, t [n] float32)`: `t` is the position along the
+        roll, not a class.
+
+    Example:
+
+    >>> points, t = swiss_roll("test", num_samples=5)
+    >>> points.shape, t.shape, points.dtype.name
+    ((5, 2), (5,), 'float32')
+    """
+    from sklearn.datasets import make_swiss_roll
+
+    if split not in MIXTURE_SIZES:
+        raise ValueError(
+            f"Unknown split {split!r} for {SWISS_ROLL!r}. "
+            f"Expected one of {sorted(MIXTURE_SIZES)}."
+        )
+    if num_samples is None:
+        num_samples = MIXTURE_SIZES[split]
+    check_positive_integer(num_samples, "num_samples")
+    if seed is None:
+        seed = 0 if split == "train" else 1
+    roll, t = make_swiss_roll(
+        n_samples=int(num_samples), noise=SWISS_ROLL_NOISE, random_state=seed
+    )  # roll: [n, 3]
+    points = roll[:, list(SWISS_ROLL_COLUMNS)] / SWISS_ROLL_SCALE  # [n, 2]
+    return points.astype("float32"), t.astype("float32")
 
 
 def digits(split="train"):

@@ -57,7 +57,7 @@ IMAGES = "images.npz"
 DEFAULT_NUM_IMAGES = 100  # half real, half generated
 SPLIT = "test"  # real images are held out from training
 ID_BYTES = 6  # an image id is 12 hex digits
-NOT_IMAGES = ("ring8", "grid25", "markov")  # 2-D points and sequences
+NOT_IMAGES = ("ring8", "grid25", "swiss_roll", "markov")  # 2-D points and sequences
 HASH_CHUNK_BYTES = 1 << 20
 
 

@@ -51,12 +51,67 @@ def test_dcgan_follows_the_batch_norm_guideline():
     )
 
 
+@pytest.mark.parametrize("image_size", [16, 64])
+def test_dcgan_generator_without_normalization_and_constant_filters(image_size):
+    # WGAN-GP Figure 2's "no normalization in G, constant filters" generator.
+    generator = architectures.dcgan_generator(
+        image_size, 3, latent_dim=10, width=8, normalization="none", constant_width=True
+    )
+    layers = generator.layers
+    assert not any(
+        isinstance(layer, keras.layers.BatchNormalization | keras.layers.Normalization)
+        for layer in layers
+    )
+    hidden = [
+        layer for layer in layers if isinstance(layer, keras.layers.Conv2DTranspose)
+    ]
+    assert [layer.filters for layer in hidden[:-1]] == [8] * (len(hidden) - 1)
+    assert hidden[-1].filters == 3
+    projection = next(
+        layer for layer in layers if isinstance(layer, keras.layers.Dense)
+    )
+    assert projection.units == 4 * 4 * 8  # the projection of z has 8 filters too
+    assert projection.use_bias and all(layer.use_bias for layer in hidden)
+    images = generator(np.random.default_rng(0).normal(size=(2, 10)).astype("float32"))
+    assert tuple(images.shape) == (2, image_size, image_size, 3)
+    # The standard generator doubles its filters towards z and has batch norm.
+    standard = architectures.dcgan_generator(image_size, 3, latent_dim=10, width=8)
+    filters = [
+        layer.units // 16 if isinstance(layer, keras.layers.Dense) else layer.filters
+        for layer in standard.layers
+        if isinstance(layer, keras.layers.Dense | keras.layers.Conv2DTranspose)
+    ][:-1]  # the projection's filters (4x4 maps), then the hidden layers'
+    assert filters == sorted(filters, reverse=True) and filters[0] > 8
+    assert filters[-1] == 8
+    assert any(
+        isinstance(layer, keras.layers.BatchNormalization) for layer in standard.layers
+    )
+    # Each option alone: no BN with doubling filters, BN with constant filters.
+    unnormalized = architectures.dcgan_generator(
+        image_size, 3, width=8, normalization="none"
+    )
+    assert not any(
+        isinstance(layer, keras.layers.BatchNormalization)
+        for layer in unnormalized.layers
+    )
+    constant = architectures.dcgan_generator(
+        image_size, 3, width=8, constant_width=True
+    )
+    assert {
+        layer.filters
+        for layer in constant.layers
+        if isinstance(layer, keras.layers.Conv2DTranspose)
+    } == {8, 3}
+
+
 @pytest.mark.parametrize(
     "kwargs,message",
     [
         ({"image_size": 24}, "`image_size` should be one of"),
         ({"channels": 0}, "`channels` should be a positive integer"),
         ({"width": 0}, "`width` should be a positive integer"),
+        ({"normalization": "layer"}, "`normalization` should be one of"),
+        ({"constant_width": 1}, "`constant_width` should be"),
     ],
 )
 def test_dcgan_rejects_bad_arguments(kwargs, message):

@@ -1,5 +1,7 @@
 """Data pipelines: built-ins against their definitions, clear errors for bad data."""
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -75,6 +77,66 @@ def test_mixtures_match_the_m5_protocol(name, num_modes, std):
             offsets.mean(0), 0.0, atol=5 * std / np.sqrt(counts[mode])
         )
         np.testing.assert_allclose(offsets.std(0), std, rtol=0.1)
+
+
+def test_swiss_roll_is_sklearns_roll_at_the_wgan_gp_scale():
+    from sklearn.datasets import make_swiss_roll
+
+    points, t = data.load_arrays("swiss_roll", "train")
+    assert points.shape == (51_200, 2) and t.shape == (51_200,)
+    assert points.dtype == np.float32
+    # gan_toy.py: make_swiss_roll(noise=0.25)[0][:, [0, 2]] / 7.5, the same draw
+    # for the same random_state (0 for the train split, 1 for the test split).
+    for split, seed in (("train", 0), ("test", 1)):
+        roll, roll_t = make_swiss_roll(
+            n_samples=builtin.MIXTURE_SIZES[split], noise=0.25, random_state=seed
+        )
+        expected = np.stack([roll[:, 0], roll[:, 2]], axis=1) / 7.5
+        got, got_t = data.load_arrays("swiss_roll", split)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(got_t, roll_t, rtol=1e-6)
+    test_points, _ = data.load_arrays("swiss_roll", "test")
+    assert len(test_points) == 10_240
+    assert not np.allclose(test_points[:100], points[:100])  # different draws
+    # The roll spans about [-1.7, 2] after the scaling.
+    assert -1.8 < points.min() and points.max() < 2.1
+    assert points.std() == pytest.approx(0.9, abs=0.15)
+    np.testing.assert_array_equal(builtin.swiss_roll("train")[0], points)  # fixed
+    assert builtin.swiss_roll("train", num_samples=5, seed=3)[0].shape == (5, 2)
+    batch = _first_batch(data.load("swiss_roll", batch_size=32, seed=0))
+    assert tuple(batch.shape) == (32, 2)
+    with pytest.raises(ValueError, match="`image_size` does not apply"):
+        data.load_arrays("swiss_roll", image_size=16)
+    with pytest.raises(ValueError, match="Unknown split 'valid'"):
+        builtin.swiss_roll("valid")
+
+
+def test_swiss_roll_has_no_modes_to_count():
+    from keras_gans import evaluation
+
+    real = data.load_arrays("swiss_roll", "test")[0][:200]
+    assert evaluation.resolve_extractor("auto", dataset="swiss_roll").name == "identity"
+    evaluator = evaluation.SampleEvaluator(real, ("fid",), dataset="swiss_roll")
+    assert evaluator(real[::-1].copy())["fid"] == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="not defined for the Swiss roll"):
+        evaluation.SampleEvaluator(real, ("fid", "modes"), dataset="swiss_roll")
+
+
+@pytest.mark.slow  # an end-to-end training run (a few seconds)
+def test_the_command_line_trains_on_the_swiss_roll(tmp_path, capsys):
+    import csv
+
+    from keras_gans import cli
+
+    out = str(tmp_path / "run")
+    argv = ["train", "--preset", "mlp-ring8", "--dataset", "swiss_roll"]
+    argv += ["--epochs", "1", "--steps-per-epoch", "2", "--out", out]
+    assert cli.main(argv) == 0
+    with open(os.path.join(out, "metrics.csv")) as file:
+        rows = list(csv.DictReader(file))
+    # Evaluated by FID of the identity features; no modes for the Swiss roll.
+    assert np.isfinite(float(rows[-1]["fid"])) and "modes_captured" not in rows[-1]
+    assert not any(name.startswith("modes_") for name in os.listdir(f"{out}/samples"))
 
 
 def test_load_returns_batched_images_or_pairs():
