@@ -304,8 +304,11 @@ def _add_evaluate_parser(commands):
     evaluate.add_argument(
         "--extractor",
         default="auto",
-        help="auto, digits, inception, identity, or a .keras model giving features "
-        "(auto: digits for digits, identity for ring8/grid25, inception otherwise)",
+        help="auto, digits, inception-2015, inception, identity, or a .keras model "
+        "giving features (auto: digits for digits and stacked_digits, identity for "
+        "ring8/grid25/swiss_roll, otherwise inception-2015: the 2015 TensorFlow "
+        "Inception graph of published FIDs; inception is Keras's InceptionV3, other "
+        "numbers)",
     )
     evaluate.add_argument(
         "--split", default="test", help="the real split (default test)"

@@ -26,11 +26,15 @@ Feature extractors (M7): "digits" (the shipped digits classifier: 64-d features
 and 10 logits; images larger than 8x8 are brought back to 8x8 by a centre crop
 when they were padded, by an antialiased resize otherwise; stacked digits give
 3 x 64 features and the 1,000 joint log-probabilities of the channels' digits),
+"inception-2015" (the 2015 TensorFlow Inception graph of published FIDs, TTUR's
+protocol: 2048-d `pool_3` features and 1008 logits, `metrics.Inception2015Features`),
 "inception" (InceptionV3, Keras ImageNet weights, 2048-d pool features and 1000
-logits; downloaded once, offline: `FeatureExtractorUnavailableError`),
-"identity" (the samples themselves, flattened: the 2-D mixtures), or any Keras
-model or callable mapping samples to `[n, d]` features. "auto" picks digits for
-digits and stacked digits, identity for ring8 and grid25, inception otherwise.
+logits: other numbers than the papers'), "identity" (the samples themselves,
+flattened: the 2-D mixtures), or any Keras model or callable mapping samples to
+`[n, d]` features. Both Inception networks are downloaded once; offline and not
+cached they raise `FeatureExtractorUnavailableError`. "auto" picks digits for
+digits and stacked digits, identity for ring8, grid25 and swiss_roll,
+inception-2015 otherwise (real images: tensorflow-datasets names and folders).
 
 Values depend on the extractor and on both sample counts: compare only numbers
 computed with the same protocol (the report records it).
@@ -47,7 +51,7 @@ from keras_gans import data as gan_data
 from keras_gans import metrics as gan_metrics
 from keras_gans._checks import check_positive_integer
 from keras_gans._files import load_model_file, prepare_output_file
-from keras_gans.data.builtin import MIXTURES
+from keras_gans.data.builtin import MIXTURES, POINT_DATASETS, SWISS_ROLL
 
 __all__ = [
     "DEFAULT_NUM_SAMPLES",
@@ -72,7 +76,7 @@ METRIC_LOG_KEYS = {
     "modes": ("modes_captured", "mode_kl"),
 }
 METRIC_NAMES = tuple(METRIC_LOG_KEYS)
-EXTRACTOR_NAMES = ("auto", "digits", "inception", "identity")
+EXTRACTOR_NAMES = ("auto", "digits", "inception-2015", "inception", "identity")
 DIGITS_DATASETS = ("digits", "stacked_digits")
 DIGITS_SIZE = 8  # the digits classifier's input is 8x8
 DEFAULT_NUM_SAMPLES = 2_500  # generated samples: the M5 protocol's count
@@ -233,6 +237,24 @@ class _InceptionExtractor(_Extractor):
         return self.inception_features.features_and_logits(images)
 
 
+class _Inception2015Extractor(_Extractor):
+    name = "inception-2015"
+
+    def __init__(self, inception_2015_features=None):
+        self.inception_features = (
+            inception_2015_features or gan_metrics.Inception2015Features()
+        )
+        self.description = (
+            "2015 TensorFlow Inception graph (classify_image_graph_def.pb, the "
+            "network of published FIDs, TTUR protocol): 2048-d pool_3 features and "
+            "1008 logits, images mapped to [0, 255] and resized to 299x299 by the "
+            "graph"
+        )
+
+    def features_and_logits(self, images):
+        return self.inception_features.features_and_logits(images)
+
+
 class _CallableExtractor(_Extractor):
     """Any Keras model or callable giving `[n, d]` features (no logits)."""
 
@@ -273,19 +295,21 @@ class _ObjectExtractor(_Extractor):
 def _default_extractor_name(dataset):
     if dataset in DIGITS_DATASETS:
         return "digits"
-    if dataset in MIXTURES:
+    if dataset in POINT_DATASETS:
         return "identity"
-    return "inception"
+    return "inception-2015"
 
 
 def resolve_extractor(extractor="auto", dataset=None, resize=None):
     """The feature extractor for a name or an object (see the module docstring).
 
     Args:
-        extractor: "auto", "digits", "inception", "identity", a `DigitsFeatures`
-            or `InceptionFeatures` (or any object with `features_and_logits`), a
-            Keras model or a callable giving `[n, d]` features, or the path of a
-            `.keras` model giving features.
+        extractor: "auto", "digits", "inception-2015", "inception", "identity", a
+            `DigitsFeatures`, `Inception2015Features` or `InceptionFeatures` (or
+            any object with `features_and_logits`), a Keras model or a callable
+            giving `[n, d]` features, or the path of a `.keras` model giving
+            features. "auto": digits for digits and stacked digits, identity for
+            the 2-D datasets, inception-2015 otherwise.
         dataset: The dataset name, for "auto".
         resize: How the digits were enlarged for training ("pad", "bilinear",
             "nearest"), so the digits extractor can bring them back to 8x8.
@@ -295,8 +319,9 @@ def resolve_extractor(extractor="auto", dataset=None, resize=None):
         returning `(features [n, d], logits [n, classes] or None)` as NumPy.
 
     Raises:
-        FeatureExtractorUnavailableError: for "inception" offline without the
-            cached weights (the message names the file and how to get it).
+        FeatureExtractorUnavailableError: for "inception-2015" (so "auto" on
+            images) or "inception" offline without the cached graph or weights
+            (the message names the file, its folder and how to get it).
         ValueError: for an unknown name.
 
     Example:
@@ -316,6 +341,8 @@ def resolve_extractor(extractor="auto", dataset=None, resize=None):
             return _DigitsExtractor(resize=resize)
         if name == "identity":
             return _IdentityExtractor()
+        if name == "inception-2015":
+            return _Inception2015Extractor()
         if name == "inception":
             return _InceptionExtractor()
         raise ValueError(
@@ -325,6 +352,8 @@ def resolve_extractor(extractor="auto", dataset=None, resize=None):
         )
     if isinstance(extractor, gan_metrics.DigitsFeatures):
         return _DigitsExtractor(extractor, resize=resize)
+    if isinstance(extractor, gan_metrics.Inception2015Features):
+        return _Inception2015Extractor(extractor)
     if isinstance(extractor, gan_metrics.InceptionFeatures):
         return _InceptionExtractor(extractor)
     if callable(getattr(extractor, "features_and_logits", None)):
@@ -354,13 +383,21 @@ def _check_extractor_fits(metrics, extractor):
     ):
         raise ValueError(
             "The Inception Score (`is`) needs class logits, and the "
-            f"{extractor.name!r} feature extractor gives none. Use the 'digits' or "
-            "'inception' extractor, or an object with a `features_and_logits` method."
+            f"{extractor.name!r} feature extractor gives none. Use the 'digits', "
+            "'inception-2015' or 'inception' extractor, or an object with a "
+            "`features_and_logits` method."
         )
 
 
 def _check_dataset_fits(metrics, dataset, mode_classifier):
     """Raises a `ValueError` for a metric the dataset cannot give."""
+    if "modes" in metrics and mode_classifier is None and dataset == SWISS_ROLL:
+        raise ValueError(
+            "Mode coverage (`modes`) is not defined for the Swiss roll: it is a "
+            "continuous manifold, with no modes to count. Received: "
+            f"dataset={dataset!r} and metrics {', '.join(metrics)}. Use fid, kid "
+            "or pr (identity features)."
+        )
     if (
         "modes" in metrics
         and mode_classifier is None
@@ -427,7 +464,7 @@ def load_real_samples(
     if sample_shape is not None and len(sample_shape) == 3:
         image_size = int(sample_shape[0])
     if dataset in gan_data.BUILTIN_DATASETS:
-        if dataset in MIXTURES:
+        if dataset in POINT_DATASETS:
             image_size = None
         elif image_size == DIGITS_SIZE:
             image_size = None  # the native size
@@ -771,7 +808,8 @@ def evaluate(
             cannot give, a missing model or one that is not a complete `.keras`
             file, an `out` that is a folder, an inpainting model, the "markov"
             sequences or a shape mismatch.
-        FeatureExtractorUnavailableError: for InceptionV3 offline.
+        FeatureExtractorUnavailableError: for the Inception graph (the default
+            on images) or InceptionV3 offline and not cached.
     """
     import keras_gans
 

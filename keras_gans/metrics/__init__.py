@@ -13,7 +13,9 @@
 - `FrechetDistance`, `KernelInceptionDistance`, `InceptionScore`, `PrecisionRecall`
   (M2, M3, M1, M4 as streaming `keras.metrics.Metric`s, `keras.ops` only)
 - `InceptionFeatures`, `FeatureExtractorUnavailableError` (M7, InceptionV3 pool
-  features and logits)
+  features and logits, Keras ImageNet weights)
+- `Inception2015Features` (M7, `pool_3` features and logits of the 2015 TensorFlow
+  Inception graph: the network of published FIDs, TTUR's protocol)
 
 Each of M1-M4 has one core, written with `keras.ops` in float64, in its module: the
 function (features or classifier outputs already extracted from samples) calls it
@@ -39,6 +41,7 @@ from keras_gans.metrics.frechet_distance import (
     frechet_distance_from_moments,
     frechet_distance_from_statistics,
 )
+from keras_gans.metrics.inception_2015 import Inception2015Features
 from keras_gans.metrics.inception_features import (
     FeatureExtractorUnavailableError,
     InceptionFeatures,
@@ -60,6 +63,7 @@ __all__ = [
     "FeatureExtractorUnavailableError",
     "FeatureStatistics",
     "FrechetDistance",
+    "Inception2015Features",
     "InceptionFeatures",
     "InceptionScore",
     "KernelInceptionDistance",

@@ -15,9 +15,11 @@ Salimans et al. 2016 (IS, https://arxiv.org/abs/1606.03498), on Keras's Inceptio
 
 Absolute values are not comparable with published ones. Papers' FID and IS come from
 the 2015 TensorFlow Inception graph (`pool_3`, used by the TTUR code, TF-GAN and, as
-ported weights, pytorch-fid), whose weights differ from the Keras ImageNet weights.
-Compare numbers computed with the same extractor and sample counts, and name the
-extractor with every figure.
+ported weights, pytorch-fid), whose weights differ from the Keras ImageNet weights:
+`keras_gans.metrics.Inception2015Features` (the "inception-2015" extractor of
+`keras_gans.evaluation`, its default for images) runs that graph. Compare numbers
+computed with the same extractor and sample counts, and name the extractor with
+every figure.
 
 The ImageNet weights (about 92 MB) are downloaded by Keras once into its cache
 folder (`~/.keras/models`, or `$KERAS_HOME/models`). Without a network and without
@@ -46,7 +48,8 @@ RANGE_TOLERANCE = 1e-3  # images may overshoot [-1, 1] by this much (rounding)
 
 
 class FeatureExtractorUnavailableError(RuntimeError):
-    """A feature extractor's weights are neither cached nor downloadable from here."""
+    """A feature extractor's weights (or graph) are neither cached nor downloadable
+    from here."""
 
 
 def keras_models_folder():
@@ -100,7 +103,8 @@ class InceptionFeatures:
     (logits), following the usual protocol: grayscale tiled to RGB, bilinear resize
     to 299 x 299, `avg_pool` activations (see the module docstring). Results depend
     on the weights: Keras's ImageNet weights are not the 2015 TF Inception graph of
-    TTUR / TF-GAN / pytorch-fid, so FID values differ from papers' numbers.
+    TTUR / TF-GAN / pytorch-fid, so FID values differ from papers' numbers (for
+    those, use `Inception2015Features`).
 
     `features` and `logits` take NumPy-like images, check them and run in batches of
     `batch_size`; calling the object (`extractor(images)`) gives the features with
@@ -192,7 +196,7 @@ class InceptionFeatures:
 
     def features_and_logits(self, images):
         """`([n, 2048], [n, 1000])` float32 NumPy arrays, one pass in batches."""
-        images = _checked_images(images)
+        images = checked_images(images)
         features = []
         for start in range(0, images.shape[0], self.batch_size):
             batch = images[start : start + self.batch_size]
@@ -217,8 +221,9 @@ class InceptionFeatures:
         return self.features_and_logits(images)[1]
 
 
-def _checked_images(images):
-    """`images` as a float32 `[n, h, w, 1 or 3]` NumPy array in [-1, 1]."""
+def checked_images(images):
+    """`images` as a float32 `[n, h, w, 1 or 3]` NumPy array in [-1, 1] (a
+    rounding overshoot of `RANGE_TOLERANCE` is clipped), else a `ValueError`."""
     array = np.asarray(images, dtype="float32")
     if array.ndim != 4 or array.shape[-1] not in (1, 3) or array.shape[0] < 1:
         raise ValueError(
