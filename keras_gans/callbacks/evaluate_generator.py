@@ -47,10 +47,12 @@ class EvaluateGenerator(keras.callbacks.Callback):
             "fid,kid").
         dataset: The dataset's name: picks the "auto" extractor (digits
             classifier for digits / stacked digits, the points themselves for
-            ring8 / grid25, InceptionV3 otherwise) and the `modes` protocol.
-        feature_extractor: "auto", "digits", "inception", "identity", a Keras
-            model or callable giving `[n, d]` features, or an object with
-            `features_and_logits` (`DigitsFeatures`, `InceptionFeatures`).
+            ring8 / grid25 / swiss_roll, the 2015 TF Inception graph
+            "inception-2015" otherwise) and the `modes` protocol.
+        feature_extractor: "auto", "digits", "inception-2015", "inception",
+            "identity", a Keras model or callable giving `[n, d]` features, or an
+            object with `features_and_logits` (`DigitsFeatures`,
+            `Inception2015Features`, `InceptionFeatures`).
         num_samples: Generated samples per evaluation.
         every_n_epochs: Evaluate after every this many epochs.
         seed: Seed of the generated latents and of KID's subsets.
