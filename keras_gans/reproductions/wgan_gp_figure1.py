@@ -837,7 +837,7 @@ def write_figures(results, folder):
             ax = axes[row, column]
             ax.contourf(axis, axis, surface.T, levels=20, cmap="viridis")
             ax.contour(axis, axis, surface.T, levels=20, colors="k", linewidths=0.3)
-            ax.scatter(real[:, 0], real[:, 1], s=1, c="orange", marker="+")
+            ax.scatter(real[:, 0], real[:, 1], s=3, c="orange", alpha=0.6, linewidths=0)
             ax.set_title(
                 f"{label}, {METHOD_LABELS[method]}\nAUC {entry['auc']:.3f}",
                 fontsize="small",
@@ -851,7 +851,7 @@ def write_figures(results, folder):
         fontsize="medium",
     )
     figure.tight_layout()
-    figure.savefig(os.path.join(folder, "value_surfaces.png"), dpi=60)
+    figure.savefig(os.path.join(folder, "value_surfaces.png"), dpi=55)
     written = ["value_surfaces.png"]
 
     figure = Figure(figsize=(10, 3.5))
