@@ -77,8 +77,8 @@ https://github.com/igul222/improved_wgan_training):
 
 Budget: the authors' toy script runs 100,000 generator iterations of 5 critic
 steps (500,000 critic steps with the fixed generator); ours is 2,000 critic
-steps per critic (0.4 %) and 500 per deep critic. The full run takes about 4
-minutes on one CPU core. `--steps` changes the critic steps of Figure 1a and
+steps per critic (0.4 %) and 500 per deep critic. The full run takes about 5
+minutes of one CPU core (each seed records its CPU time). `--steps` changes the critic steps of Figure 1a and
 `--eval-every` the spacing of its critic-loss curve.
 """
 
