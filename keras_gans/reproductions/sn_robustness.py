@@ -63,9 +63,13 @@ Protocol (ours):
   samples.
 - **Summary.** Per method and setting: mean ± standard deviation of FID over
   seeds. Per method: the mean, standard deviation (ddof 1) and range (max - min)
-  of its six per-setting mean FIDs, and which method has the smallest. Per
-  setting: the paired difference FID(SN) - FID(SN, keras.layers) of each seed,
-  mean ± standard deviation over seeds.
+  of its six per-setting mean FIDs, and which method has the smallest; the same
+  over the aggressive settings D-F alone (`AGGRESSIVE_SETTINGS`: α = 1e-3 and
+  n_dis = 5 for all three, only β1 and β2 differ), a secondary measure added
+  because at this budget the settings with α = 1e-4 or 2e-4 are still early in
+  training, so the spread over all six also measures how fast each setting
+  learns. Per setting: the paired difference FID(SN) - FID(SN, keras.layers) of
+  each seed, mean ± standard deviation over seeds.
 - **Seeds.** 3 (0, 1, 2); seed s seeds the weights (`keras.utils.set_random_seed`
   and the builders' `seed`), the data shuffle, the latents and the evaluation
   latents.
@@ -74,9 +78,10 @@ What differs from the paper, and why: digits at 16x16, not CIFAR-10 / STL-10
 (offline, and it fits one CPU core); the library's DCGAN networks (4x4 stride-2
 convolutions, LeakyReLU 0.2) of width `WIDTH`, not Table 3's 7-layer CNN of 64 to
 512 filters; `DEFAULT_STEPS` G updates, not 100,000: the whole run, 6 settings x
-5 methods x 3 seeds = 90 runs, is sized to about 22 minutes of one CPU core (a
-run's fixed cost, tracing its step functions, is about 6 s of it, nearly as
-much as its G updates); FID of the digits classifier's features on
+5 methods x 3 seeds = 90 runs, took 24 CPU core-minutes (1,349 s user and 113 s
+system time, 2,079 s wall on a machine shared with other work); a run's fixed
+cost, tracing its step functions, is about 6 s of it, nearly as much as its G
+updates; FID of the digits classifier's features on
 `NUM_SAMPLES` samples against 360 test digits, not of Inception features on
 5,000 samples against 10,000 real images; batch norm and layer norm keep their
 learned scale γ, which the paper removes; the paper's GAN-GP, layer norm,
@@ -208,11 +213,13 @@ DEFAULT_EVALUATIONS = 3  # points of the FID curve per run
 NUM_SAMPLES = 250  # generated samples per run, and training digits in the floor
 EVALUATION_SEED_OFFSET = 1_000  # the evaluation latents of seed s: seed 1000 + s
 FLOOR = "real data"
-GRID_SAMPLES = 36  # samples per run in the seed-0 figure
+GRID_SAMPLES = 25  # samples per run in the seed-0 figure
 QUICK_STEPS = 1
 QUICK_EVAL_EVERY = 1
 QUICK_NUM_SAMPLES = 100
 QUICK_SETTINGS = ("A", "B")  # one with n_dis = 5, one with n_dis = 1
+# Table 1's aggressive settings: α = 1e-3 and n_dis = 5, only the momenta differ.
+AGGRESSIVE_SETTINGS = ("D", "E", "F")
 PAPER_STEPS = 100_000  # G updates per run, Section 4.1
 
 # Table 2 as published, the standard-CNN rows of our methods and the real data:
@@ -550,11 +557,16 @@ def run_seed(seed, budget, folder, progress):
     return {"seed": seed, "floor": floor, "runs": runs}
 
 
+def _finite(value):
+    """Whether `value` is a finite number (results.json holds NaN as None)."""
+    return value is not None and math.isfinite(value)
+
+
 def spread(values):
     """The spread of a method's per-setting mean FIDs `values`: their mean,
     standard deviation (ddof 1) and range (max - min); NaN for fewer than two
     finite values (a standard deviation and range need two)."""
-    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    finite = [float(v) for v in values if _finite(v)]
     if len(finite) < 2 or len(finite) < len(values):
         return {"mean": math.nan, "std": math.nan, "range": math.nan}
     return {
@@ -566,15 +578,18 @@ def spread(values):
 
 def summarise(seed_results):
     """The floor's FID and KID; per method, per setting FID and KID over seeds
-    and the spread of the per-setting mean FIDs; the method with the smallest
-    spread; and per setting the paired difference FID(SN) - FID(SN,
-    keras.layers) over seeds.
+    and the spread of the per-setting mean FIDs, over every setting and over
+    `AGGRESSIVE_SETTINGS` (NaN unless all three ran); the method with the
+    smallest spread of each; and per setting the paired difference FID(SN) -
+    FID(SN, keras.layers) over seeds.
 
     Returns:
         `{"floor": {"fid", "kid"}, "methods": {method: {"settings": {setting:
-        {"fid", "kid"}}, "spread": {"mean", "std", "range"}}}, "smallest_spread":
-        {"std": method, "range": method}, "spectral_spread_smallest": {"std":
-        bool, "range": bool}, "paired_difference": {setting: statistics}}`.
+        {"fid", "kid"}}, "spread": {"mean", "std", "range"},
+        "spread_aggressive": {...}}}, "smallest_spread": {"std": method, "range":
+        method}, "spectral_spread_smallest": {"std": bool, "range": bool},
+        "smallest_spread_aggressive": {...}, "spectral_spread_smallest_aggressive":
+        {...}, "paired_difference": {setting: statistics}}`.
     """
     floor = {
         key: summary_statistics([record["floor"][key] for record in seed_results])
@@ -596,18 +611,25 @@ def summarise(seed_results):
             setting: {key: summary_statistics(series) for key, series in entry.items()}
             for setting, entry in settings.items()
         }
+        means = {setting: entry["fid"]["mean"] for setting, entry in statistics.items()}
+        aggressive = [means.get(setting, math.nan) for setting in AGGRESSIVE_SETTINGS]
         methods[method] = {
             "settings": statistics,
-            "spread": spread([entry["fid"]["mean"] for entry in statistics.values()]),
+            "spread": spread(list(means.values())),
+            "spread_aggressive": spread(aggressive),
         }
-    smallest = {}
-    for key in ("std", "range"):
-        finite = {
-            method: entry["spread"][key]
-            for method, entry in methods.items()
-            if math.isfinite(entry["spread"][key])
-        }
-        smallest[key] = min(finite, key=finite.get) if finite else None
+
+    def smallest(name):
+        found = {}
+        for key in ("std", "range"):
+            finite = {
+                method: entry[name][key]
+                for method, entry in methods.items()
+                if math.isfinite(entry[name][key])
+            }
+            found[key] = min(finite, key=finite.get) if finite else None
+        return found
+
     settings = list(next(iter(values.values()))) if values else []
     paired = {}
     for setting in settings:
@@ -618,12 +640,18 @@ def summarise(seed_results):
             if ours is not None and theirs is not None:
                 differences.append(ours - theirs)
         paired[setting] = summary_statistics(differences)
+    smallest_spread = smallest("spread")
+    smallest_aggressive = smallest("spread_aggressive")
     return {
         "floor": floor,
         "methods": methods,
-        "smallest_spread": smallest,
+        "smallest_spread": smallest_spread,
         "spectral_spread_smallest": {
-            key: smallest[key] == SPECTRAL for key in ("std", "range")
+            key: smallest_spread[key] == SPECTRAL for key in ("std", "range")
+        },
+        "smallest_spread_aggressive": smallest_aggressive,
+        "spectral_spread_smallest_aggressive": {
+            key: smallest_aggressive[key] == SPECTRAL for key in ("std", "range")
         },
         "paired_difference": paired,
     }
@@ -656,7 +684,7 @@ def table(results):
         spread_cells = []
         for key in ("mean", "std", "range"):
             value = measured["spread"][key]
-            text = "–" if value is None or not math.isfinite(value) else f"{value:.2f}"
+            text = f"{value:.2f}" if _finite(value) else "–"
             if key != "mean" and smallest.get(key) == method.name:
                 text = f"**{text}**"
             spread_cells.append(f" {text} |")
@@ -698,29 +726,62 @@ def paired_table(results):
     )
 
 
+def _holds(holds):
+    if holds["std"] and holds["range"]:
+        return "holds on both measures"
+    if holds["std"] or holds["range"]:
+        return "holds on one measure only"
+    return "does not hold"
+
+
 def _verdict(results):
     summary = results["summary"]
     smallest = summary["smallest_spread"]
     spreads = {
         method: entry["spread"]["std"] for method, entry in summary["methods"].items()
     }
-    order = sorted(
-        (m for m in spreads if math.isfinite(spreads[m])), key=lambda m: spreads[m]
-    )
-    holds = summary["spectral_spread_smallest"]
+    order = sorted((m for m in spreads if _finite(spreads[m])), key=spreads.get)
     return (
         "Smallest spread across settings: "
         f"{smallest['std']} by standard deviation, {smallest['range']} by max − min. "
-        f"The claim (SN's FID varies least across the settings) "
-        + (
-            "holds on both measures"
-            if holds["std"] and holds["range"]
-            else "holds on one measure only"
-            if holds["std"] or holds["range"]
-            else "does not hold"
-        )
+        "The claim (SN's FID varies least across the settings) "
+        + _holds(summary["spectral_spread_smallest"])
         + " at this budget. By standard deviation, smallest first: "
         + ", ".join(f"{method} ({spreads[method]:.2f})" for method in order)
+        + ".\n"
+    )
+
+
+def aggressive_table(results):
+    """The spread over `AGGRESSIVE_SETTINGS` (α = 1e-3, n_dis = 5; only β1 and
+    β2 differ), or "" when they did not all run."""
+    summary = results["summary"]
+    smallest = summary["smallest_spread_aggressive"]
+    if smallest["std"] is None:
+        return ""
+    lines = [
+        f"Over the aggressive settings {', '.join(AGGRESSIVE_SETTINGS)} only (α = "
+        "1e-3, n_dis = 5; only β1 and β2 differ), where every method gets the same "
+        "learning rate and D updates, so the spread is not how fast a setting "
+        "learns:\n",
+        "| method | mean | std across D-F ↓ | max − min ↓ |",
+        "|---|---:|---:|---:|",
+    ]
+    for method in METHODS:
+        if method.name not in summary["methods"]:
+            continue
+        values = summary["methods"][method.name]["spread_aggressive"]
+        cells = []
+        for key in ("mean", "std", "range"):
+            text = f"{values[key]:.2f}" if _finite(values[key]) else "–"
+            if key != "mean" and smallest[key] == method.name:
+                text = f"**{text}**"
+            cells.append(f" {text} |")
+        lines.append(f"| {method.name} |" + "".join(cells))
+    return (
+        "\n".join(lines)
+        + "\n\nThe claim over D-F "
+        + _holds(summary["spectral_spread_smallest_aggressive"])
         + ".\n"
     )
 
@@ -761,6 +822,7 @@ def markdown(results):
         "dataset and measure, none of those numbers is ours.\n",
         table(results),
         _verdict(results),
+        aggressive_table(results),
         "Ours against Keras' layer, the same runs but for the SN implementation "
         "(same seed, initial weights and latents), FID difference per seed, mean "
         "± std over seeds:\n",
@@ -875,6 +937,6 @@ def write_figures(results, folder):
         fontsize="small",
     )
     figure.tight_layout()
-    figure.savefig(os.path.join(folder, "samples_seed0.png"), dpi=72)
+    figure.savefig(os.path.join(folder, "samples_seed0.png"), dpi=60)
     written.append("samples_seed0.png")
     return written
