@@ -6,17 +6,14 @@ The files, the schema of results.json shared by every reproduction and the
 progress line are tested for every reproduction in test_reproductions.py."""
 
 import dataclasses
-import io
-import json
 import os
-from contextlib import redirect_stdout
 
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gans import cli, metrics, presets, reproductions
+from keras_gans import metrics, presets, reproductions
 from keras_gans.data import builtin
 from keras_gans.reproductions import improved_gan_ablation as ablation
 
@@ -47,15 +44,12 @@ RUN_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """`reproduce improved-gan-ablation --quick --seeds 2`: (folder, results)."""
-    folder = str(tmp_path_factory.mktemp("ablation") / "out")
-    argv = ["reproduce", ablation.NAME, "--quick", "--seeds", str(QUICK_SEEDS)]
-    keras.utils.set_random_seed(0)
-    with redirect_stdout(io.StringIO()):
-        assert cli.main([*argv, "--out", folder]) == 0
-    with open(os.path.join(folder, reproductions.RESULTS_JSON)) as file:
-        return folder, json.load(file)
+def quick_run(quick_reproduction):
+    """`reproduce improved-gan-ablation --quick --seeds 2` (the session's one
+    run): (folder, results)."""
+    run = quick_reproduction(ablation.NAME)
+    assert run.code == 0, run.stdout
+    return run.folder, run.results()
 
 
 # --- What each configuration removes, read from the built models -------------------

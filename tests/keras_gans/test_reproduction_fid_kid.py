@@ -5,17 +5,15 @@ KID, the summary and the budget, on the quick run and on the committed full run.
 The files, the schema of results.json shared by every reproduction and the
 progress line are tested for every reproduction in test_reproductions.py."""
 
-import io
 import json
 import math
 import os
-from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gans import cli, metrics, reproductions
+from keras_gans import metrics, reproductions
 from keras_gans.data import builtin
 from keras_gans.reproductions import fid_kid_behaviour as behaviour
 
@@ -29,14 +27,12 @@ TILES_PER_ROW = 40  # the samples PNG layout
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """`reproduce fid-kid-behaviour --quick --seeds 2`: (folder, results)."""
-    folder = str(tmp_path_factory.mktemp("fid_kid") / "out")
-    argv = ["reproduce", behaviour.NAME, "--quick", "--seeds", str(QUICK_SEEDS)]
-    with redirect_stdout(io.StringIO()):
-        assert cli.main([*argv, "--out", folder]) == 0
-    with open(os.path.join(folder, reproductions.RESULTS_JSON)) as file:
-        return folder, json.load(file)
+def quick_run(quick_reproduction):
+    """`reproduce fid-kid-behaviour --quick --seeds 2` (the session's one run): (folder,
+    results)."""
+    run = quick_reproduction(behaviour.NAME)
+    assert run.code == 0, run.stdout
+    return run.folder, run.results()
 
 
 def _committed():

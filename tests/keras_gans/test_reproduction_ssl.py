@@ -3,10 +3,8 @@ the accuracies recomputed from the saved predictions and classifiers, the bad
 inputs the generic tests do not cover, and the protocol against the authors' code
 (openai/improved-gan, `train_mnist_feature_matching.py` and `nn.py`)."""
 
-import io
 import json
 import os
-from contextlib import redirect_stdout
 
 import keras
 import numpy as np
@@ -25,14 +23,11 @@ GRAPH_KEYS = {"method", "parameters", "cv_accuracy", "accuracy", "test_errors"}
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """`reproduce ssl-table1 --quick --seeds 2`: (folder, exit code, stdout)."""
-    folder = str(tmp_path_factory.mktemp("ssl") / "out")
-    argv = ["reproduce", ssl_table1.NAME, "--quick", "--seeds", str(QUICK_SEEDS)]
-    stdout = io.StringIO()
-    with redirect_stdout(stdout):
-        code = cli.main([*argv, "--out", folder])
-    return folder, code, stdout.getvalue()
+def quick_run(quick_reproduction):
+    """`reproduce ssl-table1 --quick --seeds 2` (the session's one run): (folder, exit
+    code, stdout)."""
+    run = quick_reproduction(ssl_table1.NAME)
+    return run.folder, run.code, run.stdout
 
 
 def _results(folder):

@@ -7,18 +7,16 @@ The files, the schema of results.json shared by every reproduction and the
 progress line are tested for every reproduction in test_reproductions.py."""
 
 import dataclasses
-import io
 import json
 import math
 import os
-from contextlib import redirect_stdout
 
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gans import cli, metrics, presets, reproductions
+from keras_gans import metrics, presets, reproductions
 from keras_gans.data import builtin
 from keras_gans.reproductions import stacked_digits as stacked
 
@@ -51,15 +49,12 @@ COMMITTED = os.path.join(
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """`reproduce stacked-digits --quick --seeds 2`: (folder, results)."""
-    folder = str(tmp_path_factory.mktemp("stacked") / "out")
-    argv = ["reproduce", stacked.NAME, "--quick", "--seeds", str(QUICK_SEEDS)]
-    keras.utils.set_random_seed(0)
-    with redirect_stdout(io.StringIO()):
-        assert cli.main([*argv, "--out", folder]) == 0
-    with open(os.path.join(folder, reproductions.RESULTS_JSON)) as file:
-        return folder, json.load(file)
+def quick_run(quick_reproduction):
+    """`reproduce stacked-digits --quick --seeds 2` (the session's one run): (folder,
+    results)."""
+    run = quick_reproduction(stacked.NAME)
+    assert run.code == 0, run.stdout
+    return run.folder, run.results()
 
 
 # --- Each method as named, read from the compiled GAN -------------------------------

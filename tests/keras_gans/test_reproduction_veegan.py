@@ -3,16 +3,14 @@ recomputed from its saved samples, its budget, the published rows, and that the
 unrolled runs are compiled with `unrolled_steps` (the generic contract checks are
 in test_reproductions.py)."""
 
-import io
 import json
 import math
 import os
-from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
 
-from keras_gans import cli, metrics, reproductions
+from keras_gans import metrics, reproductions
 from keras_gans.reproductions import veegan_table1
 from keras_gans.tricks.unrolled import Unrolled
 
@@ -34,14 +32,11 @@ RUN_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """`reproduce veegan-table1 --quick --seeds 2`: (folder, exit code, stdout)."""
-    folder = str(tmp_path_factory.mktemp("veegan") / "out")
-    argv = ["reproduce", veegan_table1.NAME, "--quick", "--seeds", str(QUICK_SEEDS)]
-    stdout = io.StringIO()
-    with redirect_stdout(stdout):
-        code = cli.main([*argv, "--out", folder])
-    return folder, code, stdout.getvalue()
+def quick_run(quick_reproduction):
+    """`reproduce veegan-table1 --quick --seeds 2` (the session's one run):
+    (folder, exit code, stdout)."""
+    run = quick_reproduction(veegan_table1.NAME)
+    return run.folder, run.code, run.stdout
 
 
 def _results(folder):

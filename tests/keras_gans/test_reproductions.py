@@ -6,7 +6,6 @@ import io
 import json
 import math
 import os
-from contextlib import redirect_stdout
 
 import keras
 import numpy as np
@@ -35,17 +34,11 @@ RUN_KEYS = {
 
 
 @pytest.fixture(scope="module", params=reproductions.names())
-def quick_run(request, tmp_path_factory):
-    """`reproduce NAME --quick --seeds 2` into a fresh folder: (name, folder,
-    argv, exit code, stdout)."""
-    name = request.param
-    folder = str(tmp_path_factory.mktemp(name) / "out")
-    argv = ["reproduce", name, "--quick", "--seeds", str(QUICK_SEEDS), "--out", folder]
-    stdout = io.StringIO()
-    keras.utils.set_random_seed(0)
-    with redirect_stdout(stdout):
-        code = cli.main(argv)
-    return name, folder, argv, code, stdout.getvalue()
+def quick_run(request, quick_reproduction):
+    """`reproduce NAME --quick --seeds 2` (the session's one run of NAME): (name,
+    folder, argv, exit code, stdout)."""
+    run = quick_reproduction(request.param)
+    return run.name, run.folder, list(run.argv), run.code, run.stdout
 
 
 def _results(folder):
