@@ -33,11 +33,28 @@ Reproductions:
   PacDCGAN2 and the unrolled GAN by modes captured and KL to uniform (Lin et al.
   2018, https://arxiv.org/abs/1712.04086; Metz et al. 2017,
   https://arxiv.org/abs/1611.02163).
+- `wgan-gp-figure1`: WGAN-GP Figure 1, weight clipping against the gradient
+  penalty on 8 Gaussians, 25 Gaussians and the Swiss roll: critic value
+  surfaces, weights piled at ±c, and exploding or vanishing gradients in deep
+  critics (Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028).
+- `wgan-gp-no-bn`: WGAN-GP Figure 2's "no normalization in G, constant
+  filters" DCGAN generator on digits, the non-saturating GAN against WGAN-GP
+  by FID, beside the standard DCGAN G as the control (Gulrajani et al. 2017,
+  https://arxiv.org/abs/1704.00028).
 - `fid-kid-behaviour`: Heusel et al.'s Figure A1 on digits, FID and KID of real
   digits under six disturbances at rising levels, and the sample-size bias of
   FID against the unbiased KID (Heusel et al. 2017,
   https://arxiv.org/abs/1706.08500; Bińkowski et al. 2018,
   https://arxiv.org/abs/1801.01401).
+- `sn-robustness`: SNGAN Figures 1-2 on digits, spectral normalization (ours and
+  Keras' layer), WGAN-GP, weight clipping and batch norm in D under the six
+  optimiser settings A-F of Table 1, by the spread of FID across settings
+  (Miyato et al. 2018, https://arxiv.org/abs/1802.05957).
+- `single-loss`: single-loss stop_gradient training against alternating updates
+  on digits for the NS-GAN, hinge and WGAN-GP losses, by FID, step time and the
+  check that one backward pass gives each player its own gradient (Su Jianlin,
+  https://github.com/bojone/gan; Mescheder et al. 2017,
+  https://arxiv.org/abs/1705.10461).
 """
 
 import os
@@ -46,9 +63,13 @@ from keras_gans.reproductions import (
     fid_kid_behaviour,
     improved_gan_ablation,
     pacgan_table1,
+    single_loss,
+    sn_robustness,
     ssl_table1,
     stacked_digits,
     veegan_table1,
+    wgan_gp_figure1,
+    wgan_gp_no_bn,
 )
 from keras_gans.reproductions._runner import (
     DEFAULT_OUT_PARENT,
@@ -76,7 +97,11 @@ REPRODUCTIONS = {
         ssl_table1,
         veegan_table1,
         stacked_digits,
+        wgan_gp_figure1,
+        wgan_gp_no_bn,
         fid_kid_behaviour,
+        sn_robustness,
+        single_loss,
     )
 }
 
