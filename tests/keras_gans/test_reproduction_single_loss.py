@@ -224,9 +224,16 @@ def test_one_single_loss_step_gives_each_player_its_own_gradient(loss):
     # scale the largest component of the gradients computed here, and G's gradient
     # against the updated D far from it.
     gan.seed_generator.state.assign(state)  # the same draws again
+    gan.compile(  # the check updates D with the GAN's own optimizer
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=name,
+        single_loss=True,
+        penalties=["gp"] if loss == "WGAN-GP" else [],
+    )
     check = sl.gradient_check(gan, sl.configuration_preset(loss, "single-loss"), real)
     for player, expected in (("discriminator", d_expected), ("generator", g_expected)):
         assert check[player]["relative"] < TOLERANCE
+        assert check[player]["relative_to_terms"] <= check[player]["relative"]
         assert check[player]["scale"] == pytest.approx(
             max(float(np.max(np.abs(e))) for e in expected), rel=1e-5
         )
@@ -260,7 +267,10 @@ def _seed_record(seed, rng):
             "loss": loss,
             "step_time_ratio": rng.uniform(0.5, 2),
             "gradient_check": {
-                player: {"relative": rng.uniform(0, 1e-6)}
+                player: {
+                    "relative": rng.uniform(0, 1e-5),
+                    "relative_to_terms": rng.uniform(0, 1e-6),
+                }
                 for player in (
                     "discriminator",
                     "generator",
@@ -310,10 +320,11 @@ def _check_summary(records, summary):
         ]
         ratios = [e["step_time_ratio"] for e in per_loss]
         assert entry["step_time_ratio"]["mean"] == pytest.approx(np.mean(ratios))
-        for player, value in entry["max_relative_gradient_difference"].items():
-            assert value == max(
-                e["gradient_check"][player]["relative"] for e in per_loss
-            )
+        for player, values in entry["max_relative_gradient_difference"].items():
+            for measure in ("relative", "relative_to_terms"):
+                assert values[measure] == max(
+                    e["gradient_check"][player][measure] for e in per_loss
+                )
 
 
 def test_summary_is_mean_and_std_over_seeds():
@@ -327,15 +338,15 @@ def test_summary_is_mean_and_std_over_seeds():
 
 def test_budget():
     default = sl.budget()
-    assert default["steps"] == 440  # 20 epochs x 22 batches of 64 of 1,437 digits
-    assert default["epochs"] == 20
-    assert default["eval_every"] == 88
+    assert default["steps"] == 770  # 35 epochs x 22 batches of 64 of 1,437 digits
+    assert default["epochs"] == 35
+    assert default["eval_every"] == 154
     assert default["num_samples"] == 1_000
     assert default["losses"] == LOSSES
     assert default["gradient_tolerance"] == TOLERANCE
     paper = sl.paper_budget()
     assert paper["steps"] == 1_000 * 469  # 1,000 epochs of ceil(30,000 / 64) batches
-    assert default["fraction_of_paper_steps"] == pytest.approx(440 / 469_000)
+    assert default["fraction_of_paper_steps"] == pytest.approx(770 / 469_000)
     quick = sl.budget(quick=True)
     assert quick["steps"] < 10 and quick["timing_repeats"] < default["timing_repeats"]
     assert sl.budget(steps=7)["eval_every"] == 1
@@ -389,7 +400,13 @@ def test_committed_gradient_checks_and_step_times(committed):
         assert [entry["loss"] for entry in record["losses"]] == LOSSES
         for entry in record["losses"]:
             check = entry["gradient_check"]
-            assert check["discriminator"]["relative"] < TOLERANCE
+            # D's gradient sums terms that cancel: float32 rounding scales with
+            # the largest of them. G's has one term.
+            assert check["discriminator"]["relative_to_terms"] < TOLERANCE
+            assert (
+                check["discriminator"]["terms_scale"]
+                >= (check["discriminator"]["scale"])
+            )
             assert check["generator"]["relative"] < TOLERANCE
             assert (
                 check["generator_vs_updated_discriminator"]["relative"]
