@@ -28,7 +28,14 @@ import numpy as np
 
 from keras_gans._checks import check_positive_integer
 
-__all__ = ["Progress", "RESULTS_JSON", "RESULTS_MD", "check_out_folder", "run"]
+__all__ = [
+    "Progress",
+    "RESULTS_JSON",
+    "RESULTS_MD",
+    "check_out_folder",
+    "run",
+    "run_footer",
+]
 
 RESULTS_JSON = "results.json"
 RESULTS_MD = "results.md"
@@ -195,6 +202,19 @@ def run(
     with open(os.path.join(out, RESULTS_MD), "w") as file:
         file.write(module.markdown(results))
     return results
+
+
+def run_footer(results):
+    """The last lines of every `results.md`: the run's command, wall time and
+    versions."""
+    versions = results["versions"]
+    return (
+        f"Command: `{results['command']}`  \n"
+        f"Wall time: {results['wall_time_s']:.0f} s  \n"
+        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
+        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
+        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n"
+    )
 
 
 def seeds_text(count):

@@ -120,7 +120,7 @@ from keras_gans.reproductions._digits import (
     save_samples,
     to_pixels,
 )
-from keras_gans.reproductions._runner import seeds_text, summary_statistics
+from keras_gans.reproductions._runner import run_footer, seeds_text, summary_statistics
 
 __all__ = [
     "BIAS_DRAWS",
@@ -721,7 +721,6 @@ def markdown(results):
     """`results.md`: the protocol in brief, the disturbance tables, the bias table,
     the paper's levels, the command, wall time and versions."""
     budget = results["budget"]
-    versions = results["versions"]
     published = results["published"]
     parts = [
         f"# {results['title']}\n",
@@ -759,11 +758,7 @@ def markdown(results):
         + ". Claims: "
         + " ".join(published["claims"].values())
         + "\n",
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 

@@ -75,6 +75,7 @@ from keras_gans.reproductions._digits import (
     save_samples,
 )
 from keras_gans.reproductions._runner import (
+    run_footer,
     seeds_text,
     step_schedule,
     summary_statistics,
@@ -497,7 +498,6 @@ def markdown(results):
     curve, the run's command, wall time and versions."""
     budget = results["budget"]
     paper = results["paper_budget"]
-    versions = results["versions"]
     table3 = results["published"]["table3"]
     parts = [
         f"# {results['title']}\n",
@@ -541,11 +541,7 @@ def markdown(results):
         f"FID during training (mean over seeds; measured every "
         f"{budget['eval_every']:,} steps, figure `fid.png`):\n",
         curve_table(results),
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 

@@ -67,6 +67,7 @@ import os
 import numpy as np
 
 from keras_gans.reproductions._runner import (
+    run_footer,
     seeds_text,
     step_schedule,
     summary_statistics,
@@ -480,7 +481,6 @@ def markdown(results):
     """`results.md`: the protocol in brief, the table, the curves, the run's
     command, wall time and versions."""
     budget = results["budget"]
-    versions = results["versions"]
     spread = results["published"]["spread"]
     parts = [
         f"# {results['title']}\n",
@@ -509,11 +509,7 @@ def markdown(results):
         f"High quality % / modes captured during training (mean over seeds; "
         f"evaluated every {budget['eval_every']:,} steps, figure `curves.png`):\n",
         *(curve_table(results, dataset) for dataset in budget["datasets"]),
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 

@@ -106,6 +106,7 @@ from keras_gans.reproductions._digits import (
     load_samples,
 )
 from keras_gans.reproductions._runner import (
+    run_footer,
     seeds_text,
     step_schedule,
     summary_statistics,
@@ -792,7 +793,6 @@ def markdown(results):
     command, wall time and versions."""
     budget = results["budget"]
     paper = results["paper_budget"]
-    versions = results["versions"]
     parts = [
         f"# {results['title']}\n",
         f"Reproduction `{results['reproduction']}` of {results['reference']}.\n",
@@ -837,11 +837,7 @@ def markdown(results):
         "The paper's claims (Figures 1-2, bars without printed numbers): "
         + "; ".join(results["published"]["claims"])
         + ".\n",
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 

@@ -99,6 +99,7 @@ import numpy as np
 
 from keras_gans._checks import check_positive_integer
 from keras_gans.reproductions._runner import (
+    run_footer,
     seeds_text,
     step_schedule,
     summary_statistics,
@@ -859,7 +860,6 @@ def markdown(results):
     """`results.md`: the protocol in brief, the tables, the curve, the run's
     command, wall time and versions."""
     budget = results["budget"]
-    versions = results["versions"]
     units = "-".join(str(u) for u in budget["discriminator_units"])
     parts = [
         f"# {results['title']}\n",
@@ -902,11 +902,7 @@ def markdown(results):
         f"measured every {budget['eval_every']:,} steps (a curve, not a choice of "
         "step; figure `curves.png`):\n",
         curve_table(results),
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 

@@ -82,6 +82,7 @@ import numpy as np
 
 from keras_gans.reproductions._digits import centre, to_pixels
 from keras_gans.reproductions._runner import (
+    run_footer,
     seeds_text,
     step_schedule,
     summary_statistics,
@@ -701,7 +702,6 @@ def markdown(results):
     curve, the run's command, wall time and versions."""
     budget = results["budget"]
     paper = results["paper_budget"]
-    versions = results["versions"]
     parts = [
         f"# {results['title']}\n",
         f"Reproduction `{results['reproduction']}` of {results['reference']}.\n",
@@ -744,11 +744,7 @@ def markdown(results):
         f"{budget['eval_every']:,} steps on the same latents, figure "
         "`modes.png`):\n",
         curve_table(results),
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 
