@@ -78,8 +78,9 @@ https://github.com/igul222/improved_wgan_training):
 Budget: the authors' toy script runs 100,000 generator iterations of 5 critic
 steps (500,000 critic steps with the fixed generator); ours is 2,000 critic
 steps per critic (0.4 %) and 500 per deep critic. The full run takes about 5
-minutes of one CPU core (each seed records its CPU time). `--steps` changes the critic steps of Figure 1a and
-`--eval-every` the spacing of its critic-loss curve.
+minutes of one CPU core (each seed records its CPU time). `--steps` changes
+the critic steps of Figure 1a and `--eval-every` the spacing of its
+critic-loss curve.
 """
 
 import os
@@ -87,6 +88,7 @@ import os
 import numpy as np
 
 from keras_gans.reproductions._runner import (
+    run_footer,
     seeds_text,
     step_schedule,
     summary_statistics,
@@ -758,7 +760,6 @@ def markdown(results):
     """`results.md`: the protocol in brief, both tables, the claims as published,
     the command, wall time and versions."""
     budget = results["budget"]
-    versions = results["versions"]
     published = results["published"]
     last_step = results["seeds"][0]["deep"][0]["measurements"][-1]["step"]
     parts = [
@@ -797,11 +798,7 @@ def markdown(results):
         f"- 1a: {published['figure_1a']}\n"
         f"- 1b left: {published['figure_1b_left']}\n"
         f"- 1b right: {published['figure_1b_right']}\n",
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 

@@ -65,6 +65,7 @@ from keras_gans.reproductions._digits import (
     load_samples,
 )
 from keras_gans.reproductions._runner import (
+    run_footer,
     seeds_text,
     step_schedule,
     summary_statistics,
@@ -364,7 +365,6 @@ def markdown(results):
     """`results.md`: the protocol in brief, the table, the claim as published,
     the FID curve, the command, wall time and versions."""
     budget = results["budget"]
-    versions = results["versions"]
     published = results["published"]
     parts = [
         f"# {results['title']}\n",
@@ -392,11 +392,7 @@ def markdown(results):
         f"FID during training (mean over seeds; measured every "
         f"{budget['eval_every']:,} generator steps, figure `fid.png`):\n",
         curve_table(results),
-        f"Command: `{results['command']}`  \n"
-        f"Wall time: {results['wall_time_s']:.0f} s  \n"
-        f"Versions: keras_gans {versions['keras_gans']}, TensorFlow "
-        f"{versions['tensorflow']}, Keras {versions['keras']}, NumPy "
-        f"{versions['numpy']}, Python {versions['python']} ({versions['platform']})\n",
+        run_footer(results),
     ]
     return "\n".join(parts)
 
