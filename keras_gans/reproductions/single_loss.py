@@ -901,7 +901,7 @@ def write_figures(results, folder):
     first = results["seeds"][0]
     panels = [(f"{FLOOR} (floor)", first["floor"])]
     panels += [(f"{run['loss']}\n{run['schedule']}", run) for run in first["runs"]]
-    figure = Figure(figsize=(2.2 * len(panels), 2.8))
+    figure = Figure(figsize=(2.2 * len(panels), 3.1))
     FigureCanvasAgg(figure)
     for ax, (label, entry) in zip(figure.subplots(1, len(panels)), panels, strict=True):
         images = load_samples(
@@ -922,7 +922,7 @@ def write_figures(results, folder):
         "8x8)",
         fontsize="medium",
     )
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0, 1, 0.9))  # room for the title
     figure.savefig(os.path.join(folder, "samples_seed0.png"), dpi=80)
     written.append("samples_seed0.png")
     return written

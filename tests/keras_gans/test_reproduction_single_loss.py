@@ -427,6 +427,10 @@ def test_committed_fid_and_kid_are_the_library_metrics_of_the_saved_samples(
     budget = committed["budget"]
     features = metrics.DigitsFeatures()
     real = features.features_and_logits(builtin.digits("test")[0])[0]
+    # FID of every saved PNG; KID (100 subsets, 1.5 s each) of the floor and of
+    # the first and last run of the first seed.
+    first = committed["seeds"][0]
+    with_kid = {id(first["floor"]), id(first["runs"][0]), id(first["runs"][-1])}
     for record in committed["seeds"]:
         entries = [record["floor"], *record["runs"]]
         for run in record["runs"]:
@@ -442,6 +446,8 @@ def test_committed_fid_and_kid_are_the_library_metrics_of_the_saved_samples(
             assert entry["fid"] == pytest.approx(
                 metrics.frechet_distance(real, fake), rel=1e-6
             )
+            if id(entry) not in with_kid:
+                continue
             kid, kid_std = metrics.kernel_inception_distance(
                 real,
                 fake,
