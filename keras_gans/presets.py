@@ -677,7 +677,8 @@ def check(preset):
     """Raises a ValueError for a preset that `build_gan` would reject for its fields
     alone, without loading data or building networks.
 
-    Checks the loss name, the batch size, the image size against what the
+    Checks the loss name, the batch size, one learning rate for `single_loss`
+    (one optimizer over both players), the image size against what the
     architecture builds, and the options against the model family's own check
     (`keras_gans.families`: `GAN.check_options` of the model class, or a family
     builder's field check), so that `keras_gans.training_run.train` fails before it
@@ -690,6 +691,14 @@ def check(preset):
             "the examples of a batch (batch normalization statistics, minibatch "
             "features, the run's mode-collapse check). Received: "
             f"`batch_size={preset.batch_size}` (command line: --batch-size)."
+        )
+    if preset.single_loss and preset.d_learning_rate != preset.g_learning_rate:
+        raise ValueError(
+            "`single_loss` trains both players with one optimizer, so D and G take "
+            "one learning rate. Received: "
+            f"`d_learning_rate={preset.d_learning_rate}` and "
+            f"`g_learning_rate={preset.g_learning_rate}` (command line: --d-lr, "
+            "--g-lr); set them equal."
         )
     _check_image_size(preset)
     families.for_preset(preset).check(preset)

@@ -178,3 +178,17 @@ def test_instance_noise_preset_needs_the_run_length():
     gan = presets.build_gan(preset, (16, 16, 1), total_steps=100)
     assert gan.instance_noise.decay_steps == 100
     keras.backend.clear_session()
+
+
+def test_single_loss_refuses_two_learning_rates():
+    # One optimizer over both players: hinge's TTUR rates (4e-4 / 1e-4) cannot both
+    # be honoured, and are refused rather than training G at D's rate.
+    recipe = dataclasses.replace(presets.get("hinge"), single_loss=True)
+    with pytest.raises(
+        ValueError, match=r"d_learning_rate=0\.0004.*g_learning_rate=0\.0001"
+    ):
+        presets.check(recipe)
+    equal = dataclasses.replace(recipe, g_learning_rate=recipe.d_learning_rate)
+    presets.check(equal)
+    gan = presets.build_gan(equal, (16, 16, 1), seed=0)
+    assert float(gan.optimizer.learning_rate) == pytest.approx(equal.d_learning_rate)
