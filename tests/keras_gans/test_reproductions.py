@@ -173,6 +173,26 @@ def test_summary_is_mean_and_std_over_seeds(quick_run):
             assert statistics["modes"]["mean"] == pytest.approx(np.mean(modes))
 
 
+REPOSITORY = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
+
+
+@pytest.mark.parametrize("name", reproductions.names())
+def test_committed_run_is_complete_and_its_markdown_is_its_results(name):
+    """Every reproduction has its full run committed under `reproductions/NAME`
+    (not a `--quick` check), with its figures, and the committed `results.md` is
+    what the module writes from the committed `results.json`."""
+    folder = os.path.join(REPOSITORY, "reproductions", name)
+    with open(os.path.join(folder, reproductions.RESULTS_JSON)) as file:
+        results = json.load(file)
+    assert results["reproduction"] == name and results["quick"] is False
+    for path in results["figures"]:
+        assert os.path.getsize(os.path.join(folder, path)) > 0, path
+    with open(os.path.join(folder, reproductions.RESULTS_MD)) as file:
+        assert file.read() == reproductions.get(name).markdown(results)
+
+
 # --- bad input ------------------------------------------------------------------------
 
 
