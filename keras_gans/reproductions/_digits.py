@@ -23,7 +23,9 @@ __all__ = [
     "generated_digits",
     "load_samples",
     "save_samples",
+    "show_samples",
     "to_pixels",
+    "write_samples_figure",
 ]
 
 DIGITS_SIZE = 8  # the digits classifier's input
@@ -87,6 +89,46 @@ def load_samples(path, num_samples):
     tiles = grid.reshape(rows, DIGITS_SIZE, SAMPLE_COLUMNS, DIGITS_SIZE)
     tiles = tiles.transpose(0, 2, 1, 3).reshape(-1, DIGITS_SIZE, DIGITS_SIZE)
     return from_pixels(tiles[:num_samples])
+
+
+def show_samples(ax, path, count):
+    """Draws the first `count` images of the samples PNG `path` on the Matplotlib
+    axes `ax`, as one grid of 8-bit gray tiles."""
+    from keras_gans.plotting import image_grid
+
+    ax.imshow(
+        image_grid(load_samples(path, count))[..., 0],
+        cmap="gray",
+        vmin=0,
+        vmax=255,
+        interpolation="nearest",
+    )
+
+
+def write_samples_figure(
+    folder, panels, count, seed, panel_size=(2.2, 2.8), path="samples_seed0.png"
+):
+    """One row of panels under `folder`: for each `(label, entry)` of `panels`, the
+    first `count` images of `entry["samples"]` (a samples PNG relative to `folder`)
+    titled with the label and `entry["fid"]`; `panel_size` is one panel's
+    (width, height) in inches. Returns `path`, relative to `folder`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    width, height = panel_size
+    figure = Figure(figsize=(width * len(panels), height))
+    FigureCanvasAgg(figure)
+    for ax, (label, entry) in zip(figure.subplots(1, len(panels)), panels, strict=True):
+        show_samples(ax, os.path.join(folder, entry["samples"]), count)
+        ax.set_title(f"{label}\nFID {entry['fid']:.2f}", fontsize="small")
+        ax.axis("off")
+    figure.suptitle(
+        f"Seed {seed}: the first {count} evaluated samples (centre 8x8)",
+        fontsize="medium",
+    )
+    figure.tight_layout(rect=(0, 0, 1, 0.9))  # room for the title
+    figure.savefig(os.path.join(folder, path), dpi=80)
+    return path
 
 
 class DigitsMetrics:

@@ -73,6 +73,7 @@ from keras_gans.reproductions._digits import (
     generated_digits,
     load_samples,
     save_samples,
+    write_samples_figure,
 )
 from keras_gans.reproductions._runner import (
     run_footer,
@@ -558,8 +559,6 @@ def write_figures(results, folder):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from keras_gans.plotting import image_grid
-
     methods = [method for method, *_ in CONFIGURATIONS]
     by_method = {method: [] for method in methods}
     for record in results["seeds"]:
@@ -609,28 +608,13 @@ def write_figures(results, folder):
     first = results["seeds"][0]
     panels = [(f"{FLOOR} (floor)", first["floor"])]
     panels += [(run["method"], run) for run in first["runs"]]
-    figure = Figure(figsize=(2.2 * len(panels), 2.6))
-    FigureCanvasAgg(figure)
-    for ax, (label, entry) in zip(figure.subplots(1, len(panels)), panels, strict=True):
-        images = load_samples(
-            os.path.join(folder, entry["samples"]),
+    written.append(
+        write_samples_figure(
+            folder,
+            panels,
             min(GRID_SAMPLES, results["budget"]["num_samples"]),
+            first["seed"],
+            panel_size=(2.2, 2.6),
         )
-        ax.imshow(
-            image_grid(images)[..., 0],
-            cmap="gray",
-            vmin=0,
-            vmax=255,
-            interpolation="nearest",
-        )
-        ax.set_title(f"{label}\nFID {entry['fid']:.2f}", fontsize="small")
-        ax.axis("off")
-    figure.suptitle(
-        f"Seed {first['seed']}: the first {GRID_SAMPLES} evaluated samples (centre "
-        "8x8)",
-        fontsize="medium",
     )
-    figure.tight_layout()
-    figure.savefig(os.path.join(folder, "samples_seed0.png"), dpi=80)
-    written.append("samples_seed0.png")
     return written

@@ -119,7 +119,7 @@ from keras_gans.reproductions._digits import (
     KID_SUBSETS,
     DigitsMetrics,
     generated_digits,
-    load_samples,
+    write_samples_figure,
 )
 from keras_gans.reproductions._runner import (
     seeds_text,
@@ -846,8 +846,6 @@ def write_figures(results, folder):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from keras_gans.plotting import image_grid
-
     labels = [(loss, schedule) for loss, *_ in LOSSES for schedule in SCHEDULES]
     by_label = {label: [] for label in labels}
     for record in results["seeds"]:
@@ -901,28 +899,13 @@ def write_figures(results, folder):
     first = results["seeds"][0]
     panels = [(f"{FLOOR} (floor)", first["floor"])]
     panels += [(f"{run['loss']}\n{run['schedule']}", run) for run in first["runs"]]
-    figure = Figure(figsize=(2.2 * len(panels), 3.1))
-    FigureCanvasAgg(figure)
-    for ax, (label, entry) in zip(figure.subplots(1, len(panels)), panels, strict=True):
-        images = load_samples(
-            os.path.join(folder, entry["samples"]),
+    written.append(
+        write_samples_figure(
+            folder,
+            panels,
             min(GRID_SAMPLES, results["budget"]["num_samples"]),
+            first["seed"],
+            panel_size=(2.2, 3.1),
         )
-        ax.imshow(
-            image_grid(images)[..., 0],
-            cmap="gray",
-            vmin=0,
-            vmax=255,
-            interpolation="nearest",
-        )
-        ax.set_title(f"{label}\nFID {entry['fid']:.2f}", fontsize="small")
-        ax.axis("off")
-    figure.suptitle(
-        f"Seed {first['seed']}: the first {GRID_SAMPLES} evaluated samples (centre "
-        "8x8)",
-        fontsize="medium",
     )
-    figure.tight_layout(rect=(0, 0, 1, 0.9))  # room for the title
-    figure.savefig(os.path.join(folder, "samples_seed0.png"), dpi=80)
-    written.append("samples_seed0.png")
     return written

@@ -103,7 +103,7 @@ from keras_gans.reproductions._digits import (
     KID_SUBSETS,
     DigitsMetrics,
     generated_digits,
-    load_samples,
+    show_samples,
 )
 from keras_gans.reproductions._runner import (
     run_footer,
@@ -854,8 +854,6 @@ def write_figures(results, folder):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from keras_gans.plotting import image_grid
-
     settings = results["budget"]["settings"]
     methods = [m.name for m in METHODS if m.name in results["summary"]["methods"]]
     fids = {}  # {(method, setting): [fid of each seed]}
@@ -915,14 +913,7 @@ def write_figures(results, folder):
         for column, setting in enumerate(settings):
             ax = axes[row, column]
             run = runs[(method, setting)]
-            images = load_samples(os.path.join(folder, run["samples"]), count)
-            ax.imshow(
-                image_grid(images)[..., 0],
-                cmap="gray",
-                vmin=0,
-                vmax=255,
-                interpolation="nearest",
-            )
+            show_samples(ax, os.path.join(folder, run["samples"]), count)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f"{setting}: FID {run['fid']:.1f}", fontsize="x-small")

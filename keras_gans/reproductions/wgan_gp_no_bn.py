@@ -63,6 +63,7 @@ from keras_gans.reproductions._digits import (
     DigitsMetrics,
     generated_digits,
     load_samples,
+    write_samples_figure,
 )
 from keras_gans.reproductions._runner import (
     run_footer,
@@ -410,8 +411,6 @@ def write_figures(results, folder):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from keras_gans.plotting import image_grid
-
     labels = [label for label, *_ in CONFIGURATIONS]
     by_label = {label: [] for label in labels}
     for record in results["seeds"]:
@@ -453,28 +452,13 @@ def write_figures(results, folder):
     first = results["seeds"][0]
     panels = [(f"{FLOOR} (floor)", first["floor"])]
     panels += [(run["method"], run) for run in first["runs"]]
-    figure = Figure(figsize=(2.4 * len(panels), 2.8))
-    FigureCanvasAgg(figure)
-    for ax, (label, entry) in zip(figure.subplots(1, len(panels)), panels, strict=True):
-        images = load_samples(
-            os.path.join(folder, entry["samples"]),
+    written.append(
+        write_samples_figure(
+            folder,
+            panels,
             min(GRID_SAMPLES, results["budget"]["num_samples"]),
+            first["seed"],
+            panel_size=(2.4, 2.8),
         )
-        ax.imshow(
-            image_grid(images)[..., 0],
-            cmap="gray",
-            vmin=0,
-            vmax=255,
-            interpolation="nearest",
-        )
-        ax.set_title(f"{label}\nFID {entry['fid']:.2f}", fontsize="small")
-        ax.axis("off")
-    figure.suptitle(
-        f"Seed {first['seed']}: the first {GRID_SAMPLES} evaluated samples (centre "
-        "8x8)",
-        fontsize="medium",
     )
-    figure.tight_layout()
-    figure.savefig(os.path.join(folder, "samples_seed0.png"), dpi=80)
-    written.append("samples_seed0.png")
     return written
