@@ -25,6 +25,7 @@ __all__ = [
     "save_samples",
     "show_samples",
     "to_pixels",
+    "write_fid_figure",
     "write_samples_figure",
 ]
 
@@ -103,6 +104,59 @@ def show_samples(ax, path, count):
         vmax=255,
         interpolation="nearest",
     )
+
+
+def write_fid_figure(results, folder, methods, floor, step_name="training step"):
+    """`fid.png` under `folder`: each method's final FID (each seed a dot, the mean a
+    bar, `floor` a dashed line) and its FID curve against training steps (the mean
+    over seeds, a band for their range), on log scales. `methods` are the
+    `run["method"]` values of `results["seeds"][s]["runs"]`, in the order drawn;
+    `step_name` names a step ("training step", "generator step"). Returns
+    "fid.png"."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from keras_gans.reproductions._runner import seeds_text
+
+    by_method = {method: [] for method in methods}
+    for record in results["seeds"]:
+        for run in record["runs"]:
+            by_method[run["method"]].append(run)
+    figure = Figure(figsize=(12, 4.5))
+    FigureCanvasAgg(figure)
+    bars, curves = figure.subplots(1, 2)
+    for index, method in enumerate(methods):
+        color = f"C{index}"
+        fids = [run["fid"] for run in by_method[method]]
+        bars.bar(index, np.mean(fids), color=color, alpha=0.4)
+        bars.scatter([index] * len(fids), fids, color=color, zorder=3)
+        steps = [point["step"] for point in by_method[method][0]["curve"]]
+        values = np.array(
+            [[point["fid"] for point in run["curve"]] for run in by_method[method]]
+        )  # [seeds, evaluations]
+        curves.plot(steps, values.mean(axis=0), color=color, label=method)
+        if len(values) > 1:
+            curves.fill_between(
+                steps, values.min(axis=0), values.max(axis=0), color=color, alpha=0.15
+            )
+    for ax in (bars, curves):
+        ax.axhline(floor, color="black", linestyle="--", linewidth=1)
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    bars.set_xticks(range(len(methods)), [m.replace(", ", "\n") for m in methods])
+    bars.set_ylabel("FID (lower is better)")
+    bars.set_title("final FID: seeds (dots), mean (bar), floor (dashed)")
+    curves.set_xlabel(step_name)
+    curves.set_title("FID during training (mean, band: range over seeds)")
+    curves.legend(fontsize="small")
+    figure.suptitle(
+        f"{results['title']}: {results['budget']['steps']:,} {step_name}s, "
+        f"{seeds_text(results['num_seeds'])}",
+        fontsize="medium",
+    )
+    figure.tight_layout()
+    figure.savefig(os.path.join(folder, "fid.png"), dpi=80)
+    return "fid.png"
 
 
 def write_samples_figure(

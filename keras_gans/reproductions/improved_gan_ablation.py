@@ -73,6 +73,7 @@ from keras_gans.reproductions._digits import (
     generated_digits,
     load_samples,
     save_samples,
+    write_fid_figure,
     write_samples_figure,
 )
 from keras_gans.reproductions._runner import (
@@ -556,54 +557,15 @@ def write_figures(results, folder):
     Returns:
         The figure paths relative to `folder`.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    methods = [method for method, *_ in CONFIGURATIONS]
-    by_method = {method: [] for method in methods}
-    for record in results["seeds"]:
-        for run in record["runs"]:
-            by_method[run["method"]].append(run)
     floor = results["summary"][FLOOR]["fid"]["mean"]
-
-    figure = Figure(figsize=(12, 4.5))
-    FigureCanvasAgg(figure)
-    bars, curves = figure.subplots(1, 2)
-    for index, method in enumerate(methods):
-        fids = [run["fid"] for run in by_method[method]]
-        bars.bar(index, np.mean(fids), color=f"C{index}", alpha=0.4)
-        bars.scatter([index] * len(fids), fids, color=f"C{index}", zorder=3)
-        steps = [point["step"] for point in by_method[method][0]["curve"]]
-        values = np.array(
-            [[point["fid"] for point in run["curve"]] for run in by_method[method]]
-        )  # [seeds, evaluations]
-        curves.plot(steps, values.mean(axis=0), color=f"C{index}", label=method)
-        if len(values) > 1:
-            curves.fill_between(
-                steps,
-                values.min(axis=0),
-                values.max(axis=0),
-                color=f"C{index}",
-                alpha=0.15,
-            )
-    for ax in (bars, curves):
-        ax.axhline(floor, color="black", linestyle="--", linewidth=1)
-        ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-    bars.set_xticks(range(len(methods)), methods)
-    bars.set_ylabel("FID (lower is better)")
-    bars.set_title("final FID: seeds (dots), mean (bar), floor (dashed)")
-    curves.set_xlabel("training step")
-    curves.set_title("FID during training (mean, band: range over seeds)")
-    curves.legend(fontsize="small")
-    figure.suptitle(
-        f"{results['title']}: {results['budget']['steps']:,} steps, "
-        f"{seeds_text(results['num_seeds'])}",
-        fontsize="medium",
-    )
-    figure.tight_layout()
-    figure.savefig(os.path.join(folder, "fid.png"), dpi=80)
-    written = ["fid.png"]
+    written = [
+        write_fid_figure(
+            results,
+            folder,
+            [method for method, *_ in CONFIGURATIONS],
+            floor,
+        )
+    ]
 
     first = results["seeds"][0]
     panels = [(f"{FLOOR} (floor)", first["floor"])]

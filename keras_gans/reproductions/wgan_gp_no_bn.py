@@ -63,6 +63,7 @@ from keras_gans.reproductions._digits import (
     DigitsMetrics,
     generated_digits,
     load_samples,
+    write_fid_figure,
     write_samples_figure,
 )
 from keras_gans.reproductions._runner import (
@@ -400,54 +401,24 @@ def markdown(results):
 
 def write_figures(results, folder):
     """`fid.png` (final FID per configuration: each seed a dot, the mean a bar,
-    the floor a dashed line; and FID against generator steps, mean over seeds)
+    the floor a dashed line; and FID against generator steps, mean over seeds
+    with the range)
     and `samples_seed0.png` (the first 64 evaluated samples of each
     configuration and of the floor, seed 0).
 
     Returns:
         The figure paths relative to `folder`.
     """
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    labels = [label for label, *_ in CONFIGURATIONS]
-    by_label = {label: [] for label in labels}
-    for record in results["seeds"]:
-        for run in record["runs"]:
-            by_label[run["method"]].append(run)
     floor = results["summary"][FLOOR]["fid"]["mean"]
-
-    figure = Figure(figsize=(12, 4.5))
-    FigureCanvasAgg(figure)
-    bars, curves = figure.subplots(1, 2)
-    for index, label in enumerate(labels):
-        fids = [run["fid"] for run in by_label[label]]
-        bars.bar(index, np.mean(fids), color=f"C{index}", alpha=0.4)
-        bars.scatter([index] * len(fids), fids, color=f"C{index}", zorder=3)
-        steps = [point["step"] for point in by_label[label][0]["curve"]]
-        values = np.array(
-            [[point["fid"] for point in run["curve"]] for run in by_label[label]]
-        )  # [seeds, evaluations]
-        curves.plot(steps, values.mean(axis=0), color=f"C{index}", label=label)
-    for ax in (bars, curves):
-        ax.axhline(floor, color="black", linestyle="--", linewidth=1)
-        ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-    bars.set_xticks(range(len(labels)), [label.replace(", ", "\n") for label in labels])
-    bars.set_ylabel("FID (lower is better)")
-    bars.set_title("final FID: seeds (dots), mean (bar), floor (dashed)")
-    curves.set_xlabel("generator step")
-    curves.set_title("FID during training (mean over seeds)")
-    curves.legend(fontsize="small")
-    figure.suptitle(
-        f"{results['title']}: {results['budget']['steps']:,} generator steps, "
-        f"{seeds_text(results['num_seeds'])}",
-        fontsize="medium",
-    )
-    figure.tight_layout()
-    figure.savefig(os.path.join(folder, "fid.png"), dpi=80)
-    written = ["fid.png"]
+    written = [
+        write_fid_figure(
+            results,
+            folder,
+            [label for label, *_ in CONFIGURATIONS],
+            floor,
+            step_name="generator step",
+        )
+    ]
 
     first = results["seeds"][0]
     panels = [(f"{FLOOR} (floor)", first["floor"])]
